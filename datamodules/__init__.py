@@ -1,0 +1,22 @@
+"""Datamodules shared by both twins: a numpy core, a torch adapter and a Keras adapter.
+
+``REGISTRY`` maps each model id to the datamodule class its twins read.
+"""
+from .auto_mpg import AutoMPGClassification, AutoMPGRegression
+from .base import ArrayDataModule
+from .core import ArraySplits, BatchOrder, keras_validation_split
+from .csv_table import CSVDataModule
+from .errors import DataError
+from .iris import IrisDataModule
+
+REGISTRY: dict[str, type[ArrayDataModule]] = {
+    "mpg_regression": AutoMPGRegression,
+    "mpg_classification": AutoMPGClassification,
+    "iris_mlp": IrisDataModule,
+    "csv_regression": CSVDataModule,
+}
+
+__all__ = [
+    "REGISTRY", "ArrayDataModule", "ArraySplits", "BatchOrder", "DataError", "keras_validation_split",
+    "AutoMPGRegression", "AutoMPGClassification", "IrisDataModule", "CSVDataModule",
+]

@@ -1,0 +1,77 @@
+"""``ArrayDataModule``: the LightningDataModule every course datamodule derives from.
+
+Subclasses only implement ``load_splits()`` (numpy, seeded). This class turns the splits into
+torch ``DataLoader``s (``torch_adapter``); ``keras_adapter.keras_batches`` turns the very same
+splits and batch orders into a Keras ``PyDataset``.
+"""
+from __future__ import annotations
+
+import lightning as L
+
+from .core import ArraySplits, BatchOrder
+from .torch_adapter import batch_loader
+
+
+class ArrayDataModule(L.LightningDataModule):
+    """In-memory train/val/test arrays, batched identically for both frameworks.
+
+    Args:
+        batch_size: samples per batch (Keras ``fit`` default: 32).
+        validation_split: fraction of the training arrays held out **from their end**, like
+            Keras' ``fit(validation_split=...)``.
+        seed: seed of the per-epoch shuffle of the training batches.
+    """
+
+    #: Human-readable name of the data, printed in every output (says "synthetic" when it is).
+    source: str = ""
+
+    def __init__(self, batch_size: int = 32, validation_split: float = 0.2, seed: int = 0):
+        super().__init__()
+        self.batch_size = batch_size
+        self.validation_split = validation_split
+        self.seed = seed
+        self.splits: ArraySplits | None = None
+
+    def load_splits(self) -> ArraySplits:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.splits is None:
+            self.splits = self.load_splits()
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """Shape of one sample, e.g. ``(19,)``."""
+        self.setup()
+        return tuple(self.splits.x_train.shape[1:])
+
+    @property
+    def input_dim(self) -> int:
+        """Number of input features of a tabular sample."""
+        return self.input_shape[0]
+
+    def model_inputs(self) -> dict:
+        """The data-dependent arguments of both twins' constructors, e.g. ``{"input_dim": 19}``."""
+        return {"input_dim": self.input_dim}
+
+    def batch_order(self, stage: str) -> BatchOrder:
+        """Training batches are reshuffled every epoch; validation and test batches are not."""
+        self.setup()
+        x, _ = self.splits.stage(stage)
+        return BatchOrder(len(x), self.batch_size, shuffle=stage == "train", seed=self.seed)
+
+    def _loader(self, stage: str):
+        self.setup()
+        return batch_loader(*self.splits.stage(stage), self.batch_order(stage))
+
+    def train_dataloader(self):
+        return self._loader("train")
+
+    def val_dataloader(self):
+        return self._loader("val")
+
+    def test_dataloader(self):
+        return self._loader("test")
+
+    def predict_dataloader(self):
+        return self._loader("test")

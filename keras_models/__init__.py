@@ -1,0 +1,18 @@
+"""The Keras 3 twins. ``REGISTRY`` maps each course model id to the function that builds and
+compiles its model; ``lit_models.REGISTRY`` must hold the same ids (a parity test checks it)."""
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+# torch (and torchvision) must be imported before TensorFlow: the reverse order segfaults.
+import torch  # noqa: E402,F401
+
+from .tabular_mlp import TabularMLP  # noqa: E402
+
+REGISTRY = {
+    "mpg_regression": TabularMLP,
+    "mpg_classification": TabularMLP,
+    "iris_mlp": TabularMLP,
+    "csv_regression": TabularMLP,
+}
+
+__all__ = ["REGISTRY", "TabularMLP"]

@@ -1,0 +1,13 @@
+"""The Lightning twins. ``REGISTRY`` maps each course model id to its LightningModule class;
+``keras_models.REGISTRY`` must hold the same ids (a parity test checks it)."""
+from .base import CourseModule, TORCH_ONLY_ARGS
+from .tabular_mlp import TabularMLP
+
+REGISTRY: dict[str, type[CourseModule]] = {
+    "mpg_regression": TabularMLP,
+    "mpg_classification": TabularMLP,
+    "iris_mlp": TabularMLP,
+    "csv_regression": TabularMLP,
+}
+
+__all__ = ["REGISTRY", "CourseModule", "TORCH_ONLY_ARGS", "TabularMLP"]

@@ -1,0 +1,98 @@
+"""``CourseModule``: what every Lightning twin shares with ``keras.Model.compile`` + ``fit``.
+
+A subclass defines the network (``forward`` returns logits for classifiers, like PyTorch
+idiom) and calls ``save_hyperparameters()``. This class maps the course's Keras recipe:
+
+- loss names (``mse``, ``sparse_categorical_crossentropy`` on logits ≡ Keras softmax + CE),
+- metrics under Keras' names (``mae``, ``accuracy``) as torchmetrics,
+- the optimizer by Keras name with Keras defaults (``lit_models.optim``),
+- logging ``{stage}/{metric}`` as epoch means weighted by batch size, exactly like Keras'
+  ``history`` (its loss tracker is a ``Mean`` weighted by batch size).
+"""
+from __future__ import annotations
+
+import lightning as L
+import torch
+import torchmetrics
+from torch import nn
+from torch.nn import functional as F
+
+from .optim import make_optimizer
+
+#: Arguments of the Lightning twins that the Keras twins do not take.
+TORCH_ONLY_ARGS = ("init",)
+
+# Keras, TF backend: inside ``fit`` a Softmax output op hands its logits to the cross-entropy,
+# so no probability clipping happens there; F.cross_entropy on logits is the same function.
+LOSSES = {
+    "mse": F.mse_loss,
+    "sparse_categorical_crossentropy": F.cross_entropy,
+    "binary_crossentropy": F.binary_cross_entropy_with_logits,
+}
+
+OUTPUT_ACTIVATIONS = {
+    "linear": nn.Identity,
+    "softmax": lambda: nn.Softmax(dim=-1),
+    "sigmoid": nn.Sigmoid,
+}
+
+
+def make_metric(name: str, output_units: int) -> torchmetrics.Metric:
+    """The torchmetrics twin of a Keras metric name."""
+    if name == "mae":
+        return torchmetrics.MeanAbsoluteError()
+    if name == "accuracy" and output_units == 1:
+        return torchmetrics.Accuracy(task="binary")
+    if name == "accuracy":
+        return torchmetrics.Accuracy(task="multiclass", num_classes=output_units)
+    raise ValueError(f"unknown metric {name!r}: use mae or accuracy")
+
+
+class CourseModule(L.LightningModule):
+    """Loss, metrics, optimizer and the shared train/val/test step of a course twin.
+
+    Args:
+        output_units: width of the last layer (1 for regression, k for k classes).
+        output_activation: the Keras twin's last activation; torch returns the pre-activation
+            (logits) and applies it only in ``keras_output``.
+        loss / metrics / optimizer / learning_rate: Keras names and values from the config.
+    """
+
+    def __init__(self, output_units, output_activation, loss, metrics, optimizer, learning_rate):
+        super().__init__()
+        if loss not in LOSSES:
+            raise ValueError(f"unknown loss {loss!r}: use one of {', '.join(LOSSES)}")
+        self.loss_fn = LOSSES[loss]
+        self.output_activation = OUTPUT_ACTIVATIONS[output_activation]()
+        for stage in ("train", "val", "test"):
+            collection = torchmetrics.MetricCollection({m: make_metric(m, output_units) for m in metrics})
+            setattr(self, f"{stage}_metrics", collection.clone(prefix=f"{stage}/"))
+
+    def keras_output(self, x: torch.Tensor) -> torch.Tensor:
+        """What the Keras twin's ``model(x)`` returns (probabilities for classifiers)."""
+        return self.output_activation(self(x))
+
+    def _shared_step(self, batch, stage: str) -> torch.Tensor:
+        x, y = batch
+        outputs = self(x)
+        loss = self.loss_fn(outputs, y)
+        self.log(f"{stage}/loss", loss, on_step=False, on_epoch=True, batch_size=len(x), prog_bar=stage != "test")
+        metrics = getattr(self, f"{stage}_metrics")
+        metrics.update(outputs, y)
+        self.log_dict(metrics, on_step=False, on_epoch=True, batch_size=len(x))
+        return loss
+
+    def training_step(self, batch, batch_idx):
+        return self._shared_step(batch, "train")
+
+    def validation_step(self, batch, batch_idx):
+        self._shared_step(batch, "val")
+
+    def test_step(self, batch, batch_idx):
+        self._shared_step(batch, "test")
+
+    def predict_step(self, batch, batch_idx):
+        return self.keras_output(batch[0])
+
+    def configure_optimizers(self):
+        return make_optimizer(self.hparams.optimizer, self.parameters(), self.hparams.learning_rate)

@@ -1,0 +1,207 @@
+"""``twins``: the command line of the course twins.
+
+    twins list [--json]
+    twins summary MODEL [--json]
+    twins train MODEL --framework lightning|keras [--seed N] [--json PATH] [--trainer.* ...] [--config FILE]
+    twins compare MODEL [--epochs N] [--seed N] [--json PATH] [--out DIR] [--quiet]
+
+``--model.*`` and ``--data.*`` override the config (``configs/MODEL.yaml``) for both twins;
+``--trainer.*`` takes every ``lightning.Trainer`` argument (jsonargparse, LightningCLI style).
+Bad input ends with one line ``twins: error: ...`` and exit status 2 (``TWINS_DEBUG=1`` shows
+the traceback).
+"""
+from __future__ import annotations
+
+import os
+import re
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import lit_models  # noqa: E402  - torch before TensorFlow, always
+from configs import load_config  # noqa: E402
+from jsonargparse import ActionConfigFile, ArgumentParser  # noqa: E402
+
+EXIT_BAD_INPUT = 2
+USAGE = __doc__.split("\n\n")[1]
+
+
+class UsageError(ValueError):
+    """A command line that cannot be carried out."""
+
+
+def one_line(error: BaseException) -> str:
+    """A one-line message for ``error`` (jsonargparse's multi-line type errors condensed)."""
+    text = str(error).strip()
+    key = re.search(r'Parser key "([^"]+)"', text)
+    given = re.search(r"Given value: (.*)", text)
+    if key and given:
+        return f"invalid value for --{key.group(1)}: {given.group(1).strip()!r}"
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def import_tensorflow_quietly() -> None:
+    """Import TensorFlow with file descriptor 2 muted: its C++ start-up lines (oneDNN, CUDA
+    stubs) are printed before any log level applies. Import errors still raise."""
+    import warnings
+
+    warnings.filterwarnings("ignore", ".*LeafSpec.*")
+    if "tensorflow" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+# --- parsers -------------------------------------------------------------------------------------
+
+TRAINER_DEFAULTS = {
+    "deterministic": True, "logger": False, "enable_checkpointing": False, "num_sanity_val_steps": 0,
+}
+
+
+def model_parser(command: str, model_id: str, with_trainer: bool = False) -> ArgumentParser:
+    """Options of ``command MODEL``: the model's config sections as ``--model.*``/``--data.*``."""
+    import datamodules
+
+    parser = ArgumentParser(prog=f"twins {command} {model_id}", exit_on_error=False, description=USAGE)
+    parser.add_argument("--config", action=ActionConfigFile, help="a YAML file with model/data/trainer sections")
+    parser.add_argument("--seed", type=int, default=0, help="seed of initialisation and batch shuffling")
+    parser.add_argument("--json", type=str | None, default=None, help="write the result as JSON to this path")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars or banners (for scripts and CI)")
+    parser.add_class_arguments(lit_models.REGISTRY[model_id], "model", skip={"input_dim"})
+    parser.add_class_arguments(datamodules.REGISTRY[model_id], "data", skip={"seed"})
+    config = load_config(model_id)
+    defaults = {f"model.{k}": v for k, v in config["model"].items()}
+    defaults |= {f"data.{k}": v for k, v in config["data"].items()}
+    if with_trainer:
+        from lightning import Trainer
+
+        parser.add_class_arguments(Trainer, "trainer", instantiate=False)
+        defaults |= {f"trainer.{k}": v for k, v in {**TRAINER_DEFAULTS, **config["trainer"]}.items()}
+    parser.set_defaults(defaults)
+    return parser
+
+
+def parse(parser: ArgumentParser, args: list[str]):
+    if any(a in ("-h", "--help") for a in args):
+        parser.print_help()
+        raise SystemExit(0)
+    return parser.parse_args(args)
+
+
+def split_model_id(command: str, args: list[str]) -> tuple[str, list[str]]:
+    from twins.models import check_model_id
+
+    if not args or args[0].startswith("-"):
+        raise UsageError(f"'{command}' needs a model id (see 'twins list')")
+    return check_model_id(args[0]), args[1:]
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+def cmd_list(args: list[str]) -> int:
+    parser = ArgumentParser(prog="twins list", exit_on_error=False)
+    parser.add_argument("--json", action="store_true", help="print {\"models\": [...]} as JSON")
+    options = parse(parser, args)
+    ids = list(lit_models.REGISTRY)
+    if options.json:
+        import json
+
+        print(json.dumps({"models": ids}))
+    else:
+        print("\n".join(ids))
+    return 0
+
+
+def cmd_summary(args: list[str]) -> int:
+    from twins.commands import summary
+
+    model_id, rest = split_model_id("summary", args)
+    options = parse(model_parser("summary", model_id), rest)
+    summary(model_id, options)
+    return 0
+
+
+def cmd_train(args: list[str]) -> int:
+    from twins.commands import train
+
+    model_id, rest = split_model_id("train", args)
+    parser = model_parser("train", model_id, with_trainer=True)
+    parser.add_argument("--framework", choices=["lightning", "keras"], required=True)
+    parser.add_argument("--epochs", type=int | None, default=None, help="shorthand for --trainer.max_epochs")
+    options = parse(parser, rest)
+    if options.framework == "keras":
+        check_keras_options(parser, options)
+    train(model_id, options)
+    return 0
+
+
+def check_keras_options(parser: ArgumentParser, options) -> None:
+    """``--trainer.*`` (but ``max_epochs``) and torch-only model options belong to Lightning."""
+    defaults = parser.get_defaults()
+    for key, value in vars(options.trainer).items():
+        if key != "max_epochs" and value != defaults.trainer[key]:
+            raise UsageError(f"--trainer.{key} applies to --framework lightning only")
+    for key in lit_models.TORCH_ONLY_ARGS:
+        if options.model[key] != defaults.model[key]:
+            raise UsageError(f"--model.{key} applies to --framework lightning only")
+
+
+def cmd_compare(args: list[str]) -> int:
+    from twins.commands import compare
+
+    model_id, rest = split_model_id("compare", args)
+    parser = model_parser("compare", model_id)
+    parser.add_argument("--epochs", type=int | None, default=None, help="epochs for both twins (default: the config's)")
+    parser.add_argument("--out", type=str | None, default=None, help="folder for the loss-curve PNG")
+    options = parse(parser, rest)
+    compare(model_id, options)
+    return 0
+
+
+COMMANDS = {"list": cmd_list, "summary": cmd_summary, "train": cmd_train, "compare": cmd_compare}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else list(argv)
+    if not args or args[0] in ("-h", "--help"):
+        print(__doc__.strip())
+        return 0 if args else EXIT_BAD_INPUT
+    try:
+        if args[0] not in COMMANDS:
+            raise UsageError(f"unknown command {args[0]!r}; use one of: {', '.join(COMMANDS)}")
+        if args[0] != "list":
+            import_tensorflow_quietly()
+        return COMMANDS[args[0]](args[1:])
+    except KeyboardInterrupt:
+        print("twins: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # every failure ends in one line; TWINS_DEBUG=1 shows the traceback
+        if os.environ.get("TWINS_DEBUG"):
+            raise
+        print(f"twins: error: {one_line(error)}", file=sys.stderr)
+        return EXIT_BAD_INPUT if is_bad_input(error) else 1
+
+
+def is_bad_input(error: BaseException) -> bool:
+    """Errors caused by the user's input (exit 2), as opposed to internal failures (exit 1)."""
+    from jsonargparse import ArgumentError
+
+    from datamodules.errors import DataError
+    from twins.io import OutputError
+    from twins.models import UnknownModel
+    from twins.transfer import TransferError
+
+    return isinstance(error, (UsageError, ArgumentError, DataError, OutputError, UnknownModel, TransferError))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

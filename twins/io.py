@@ -1,0 +1,45 @@
+"""Outputs are written to a temporary name next to the target and renamed: a run that fails
+half-way never leaves a half-written JSON or PNG behind."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+
+class OutputError(OSError):
+    """An output path that cannot be written (one line naming it)."""
+
+
+def atomic_write_bytes(path, data: bytes) -> Path:
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
+    return path
+
+
+def write_json(path, record: dict) -> Path:
+    return atomic_write_bytes(path, (json.dumps(record, indent=2) + "\n").encode())
+
+
+def save_figure(figure, path) -> Path:
+    """``figure`` as a PNG at ``path`` (atomically), then closed."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=120, bbox_inches="tight")
+    plt.close(figure)
+    return atomic_write_bytes(path, buffer.getvalue())

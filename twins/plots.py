@@ -1,0 +1,26 @@
+"""Pictures of training runs (matplotlib, no display needed)."""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from .io import save_figure  # noqa: E402
+
+COLORS = {"keras": "tab:red", "lightning": "tab:purple"}
+
+
+def loss_curves(results, title: str, path):
+    """Training (solid) and validation (dashed) loss per epoch of each ``RunResult``, as a PNG."""
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    for result in results:
+        epochs = range(1, len(result.history["loss"]) + 1)
+        color = COLORS.get(result.framework)
+        axes.plot(epochs, result.history["loss"], color=color, label=f"{result.framework} train")
+        if "val_loss" in result.history:
+            axes.plot(epochs, result.history["val_loss"], color=color, linestyle="--", label=f"{result.framework} val")
+    axes.set(xlabel="epoch", ylabel="loss (log scale)", title=title, yscale="log")
+    axes.grid(alpha=0.3)
+    axes.legend()
+    return save_figure(figure, path)
