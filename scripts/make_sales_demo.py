@@ -1,7 +1,7 @@
 """Writes datamodules/data/sales_demo.csv: a generated daily-sales table for the CSV exercise.
 
 Shaped like the course's (non-redistributable) CSV: date, weekday number, weekday name,
-holiday flag, school-holiday flag, sales. Seeded, so the file is reproducible:
+holiday flag, school-holiday flag, sales (thousands of euros). Seeded, so the file is reproducible:
     python scripts/make_sales_demo.py
 """
 from pathlib import Path
@@ -19,7 +19,8 @@ def sales_demo(seed: int = 0, days: int = 730) -> pd.DataFrame:
     holiday = rng.random(days) < 0.03
     school_holiday = np.isin(dates.month.to_numpy(), [7, 8]) | (rng.random(days) < 0.05)
     weekday_effect = np.array([0, 5, 10, 15, 40, 80, -150])[weekday]  # busy Fridays/Saturdays, closed-ish Sundays
-    sales = 300 + weekday_effect - 120 * holiday + 35 * school_holiday + rng.normal(0, 15, days)
+    # in thousands of euros: targets of order 1 keep the course's plain SGD(5e-4) stable
+    sales = (300 + weekday_effect - 120 * holiday + 35 * school_holiday + rng.normal(0, 15, days)) / 100
     return pd.DataFrame(
         {
             "date": dates.strftime("%Y-%m-%d"),
@@ -27,7 +28,7 @@ def sales_demo(seed: int = 0, days: int = 730) -> pd.DataFrame:
             "weekday_name": dates.day_name(),
             "holiday": holiday,
             "school_holiday": school_holiday,
-            "sales": sales.round(2),
+            "sales": sales.round(4),
         }
     )
 

@@ -1,0 +1,101 @@
+"""Check g: every parity check fails on a deliberately broken twin.
+
+Each breakage is a mistake a participant could make when writing a twin, applied generically
+to every registered model, and the test asserts that the matching check catches it.
+"""
+import keras_models
+import lit_models
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from twins import parity
+from twins.fit import fit_keras, fit_lightning
+from twins.models import make_datamodule
+from twins.transfer import keras_to_torch, torch_weighted_modules
+
+from .conftest import converged_settings
+from .test_parity import QUIET, converged_val_losses
+
+
+def test_a_a_model_without_its_twin_is_caught():
+    keras_without_one = dict(list(keras_models.REGISTRY.items())[1:])
+    with pytest.raises(parity.ParityError, match="missing"):
+        parity.check_registries(lightning=lit_models.REGISTRY, keras=keras_without_one)
+
+
+def test_b_an_extra_output_column_is_caught(twins):
+    datamodule, lightning_model, keras_model = twins
+    original = lightning_model.forward
+    lightning_model.forward = lambda x: torch.cat([original(x), original(x)[..., :1]], dim=-1)
+    with pytest.raises(parity.ParityError, match="output shapes differ"):
+        parity.check_output_shapes(lightning_model, keras_model, datamodule.splits.x_val[:8])
+
+
+def test_c_an_extra_parameter_is_caught(twins):
+    _, lightning_model, keras_model = twins
+    last = torch_weighted_modules(lightning_model)[-1]
+    last.register_parameter("extra", nn.Parameter(torch.zeros(3)))
+    with pytest.raises(parity.ParityError, match="weights"):
+        parity.check_parameter_counts(lightning_model, keras_model)
+
+
+def test_c_an_unexplained_buffer_is_caught(twins):
+    _, lightning_model, keras_model = twins
+    torch_weighted_modules(lightning_model)[0].register_buffer("stray", torch.zeros(2))
+    with pytest.raises(parity.ParityError):
+        parity.check_parameter_counts(lightning_model, keras_model)
+
+
+def test_d_a_different_function_is_caught(twins):
+    """The broken twin preprocesses its input differently (x * 1.5), structure unchanged."""
+    datamodule, lightning_model, keras_model = twins
+    original = lightning_model.forward
+    lightning_model.forward = lambda x: original(x * 1.5)
+    with pytest.raises(parity.ParityError, match="forward outputs differ"):
+        parity.check_forward(lightning_model, keras_model, datamodule.splits.x_test)
+
+
+def test_e_a_learning_rate_one_percent_off_is_caught_in_one_step(twins):
+    datamodule, lightning_model, keras_model = twins
+    lightning_model.hparams.learning_rate *= 1.01
+    with pytest.raises(parity.ParityError, match="updates differ"):
+        parity.check_one_step(lightning_model, keras_model, datamodule.splits.x_train[:32], datamodule.splits.y_train[:32])
+
+
+def test_e_a_learning_rate_one_percent_off_is_caught_in_the_trajectory(twins):
+    datamodule, lightning_model, keras_model = twins
+    parity.without_dropout(lightning_model, keras_model)
+    keras_to_torch(keras_model, lightning_model)
+    lightning_model.hparams.learning_rate *= 1.01
+    lightning = fit_lightning(lightning_model, datamodule, {"max_epochs": 3, **QUIET}, quiet=True)
+    keras = fit_keras(keras_model, datamodule, epochs=3, quiet=True)
+    with pytest.raises(parity.ParityError, match="trajectory"):
+        parity.check_trajectory(keras.history, lightning.history)
+
+
+def test_e_a_different_batch_order_is_caught_in_the_trajectory(twins, model_id):
+    """Same weights, same recipe, but the Lightning twin's datamodule shuffles with another seed."""
+    datamodule, lightning_model, keras_model = twins
+    keras_to_torch(keras_model, lightning_model)
+    other_order = make_datamodule(model_id, seed=datamodule.seed + 1)
+    lightning = fit_lightning(lightning_model, other_order, {"max_epochs": 2, **QUIET}, quiet=True)
+    keras = fit_keras(keras_model, datamodule, epochs=2, quiet=True)
+    with pytest.raises(parity.ParityError, match="trajectory"):
+        parity.check_trajectory(keras.history, lightning.history)
+
+
+@pytest.mark.slow
+def test_f_a_sign_flipped_loss_is_caught_by_the_converged_band(model_id):
+    """The broken twin minimises −loss (a sign bug): it trains away from the solution."""
+
+    def flip_loss(model):
+        loss_fn = model.loss_fn
+        model.loss_fn = lambda outputs, target: -loss_fn(outputs, target)
+
+    settings = converged_settings(model_id)
+    keras_losses = converged_val_losses("keras", model_id, 2)
+    broken_losses = converged_val_losses("lightning", model_id, 2, break_twin=flip_loss)
+    with pytest.raises(parity.ParityError, match="converged"):
+        parity.check_converged(keras_losses, np.abs(broken_losses).tolist(), settings["band"])

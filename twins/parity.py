@@ -1,0 +1,220 @@
+"""The parity checks, as a library: the test suite, ``compare`` and graders call these.
+
+Each check measures, raises ``ParityError`` with a message that names what differs, and
+returns its measurement so tests and notes can report it. Tolerances are measured on this
+project's models in float32 (see docs/PARITY.md) — never guessed, never fuzzy where exactness
+is possible (parameter counts are exact).
+"""
+from __future__ import annotations
+
+import math
+import statistics
+
+import numpy as np
+import tensorflow as tf
+import torch
+from torch import nn
+
+import keras
+
+from .counts import extra_torch_parameters, keras_counts, torch_counts
+from .transfer import keras_to_torch, keras_weighted_layers, paired_layers, torch_tensors, torch_weighted_modules
+
+FORWARD_ATOL = 1e-5         # float32 eval-mode outputs after weight transfer
+STEP_RTOL = 1e-5            # loss, gradients and weight updates of one optimizer step
+TRAJECTORY_RTOL = 1e-5      # per-epoch history of a whole fit from identical weights and batches
+
+
+class ParityError(AssertionError):
+    """The twins differ (the message says where and by how much)."""
+
+
+def _relative(a, b) -> float:
+    """max |a − b| / max |b|: the error relative to the tensor's scale (not element by element,
+    which would blow up on entries that happen to be near zero)."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if not a.size:
+        return 0.0
+    return float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(b))), 1e-12))
+
+
+# --- a. registries --------------------------------------------------------------------------------
+
+def check_registries(**registries) -> list[str]:
+    """Every registry (``lightning=..., keras=..., data=...``) holds the same model ids."""
+    names = list(registries)
+    reference = set(registries[names[0]])
+    for name in names[1:]:
+        missing, extra = reference - set(registries[name]), set(registries[name]) - reference
+        if missing or extra:
+            raise ParityError(
+                f"{name} registry differs from {names[0]}: missing {sorted(missing)}, extra {sorted(extra)} "
+                "(every model needs both twins and a datamodule)"
+            )
+    return sorted(reference)
+
+
+# --- b. output shapes -----------------------------------------------------------------------------
+
+def check_output_shapes(lightning_model, keras_model, x: np.ndarray) -> tuple:
+    """Both twins map a real batch ``x`` to outputs of one shape."""
+    with torch.no_grad():
+        torch_shape = tuple(lightning_model.eval().keras_output(torch.from_numpy(x)).shape)
+    keras_shape = tuple(keras_model(x, training=False).shape)
+    if torch_shape != keras_shape:
+        raise ParityError(f"output shapes differ: keras {keras_shape}, lightning {torch_shape}")
+    return keras_shape
+
+
+# --- c. parameter counts --------------------------------------------------------------------------
+
+def check_parameter_counts(lightning_model, keras_model) -> dict:
+    """Exact counts, layer by layer then in total.
+
+    Per layer pair: Keras weights = torch parameters + buffers − the explained extras
+    (e.g. a second recurrent bias). In total: Keras trainable = torch trainable − extras,
+    Keras non-trainable = torch buffers (without counters) + frozen parameters.
+    """
+    extras = {name: count for name, count, _ in extra_torch_parameters(lightning_model)}
+    names = {module: name for name, module in lightning_model.named_modules()}
+    for index, layer, module, _ in paired_layers(keras_model, lightning_model):
+        keras_count = sum(math.prod(w.shape) for w in layer.weights)
+        torch_count = sum(t.numel() for t in torch_tensors(module)) - extras.get(names[module], 0)
+        if keras_count != torch_count:
+            raise ParityError(
+                f"layer {index}: Keras {type(layer).__name__} '{layer.name}' has {keras_count} weights, "
+                f"torch {type(module).__name__} '{names[module]}' has {torch_count} (after explained extras)"
+            )
+    k, t = keras_counts(keras_model), torch_counts(lightning_model)
+    explained = sum(extras.values())
+    if t["trainable"] - explained != k["trainable"]:
+        raise ParityError(f"trainable parameters: keras {k['trainable']}, lightning {t['trainable']} − explained {explained}")
+    if t["buffers"] != k["non_trainable"]:
+        raise ParityError(f"non-trainable: keras {k['non_trainable']}, lightning buffers + frozen {t['buffers']}")
+    return {"keras": k, "lightning": t, "explained": explained}
+
+
+# --- d. forward parity ----------------------------------------------------------------------------
+
+def forward_max_abs_diff(lightning_model, keras_model, x: np.ndarray) -> float:
+    """max |Δ| of the eval-mode outputs on ``x`` (weights as they are)."""
+    with torch.no_grad():
+        torch_out = lightning_model.eval().keras_output(torch.from_numpy(x)).numpy()
+    return float(np.max(np.abs(torch_out - np.asarray(keras_model(x, training=False)))))
+
+
+def check_forward(lightning_model, keras_model, x: np.ndarray, atol: float = FORWARD_ATOL) -> float:
+    """Copy the Keras weights into the Lightning twin, then compare outputs: max |Δ| ≤ ``atol``."""
+    keras_to_torch(keras_model, lightning_model)
+    diff = forward_max_abs_diff(lightning_model, keras_model, x)
+    if not diff <= atol:
+        raise ParityError(f"forward outputs differ after weight transfer: max |Δ| = {diff:.3g} > {atol:g}")
+    return diff
+
+
+# --- e. trajectory parity -------------------------------------------------------------------------
+
+def without_dropout(lightning_model, keras_model) -> None:
+    """Dropout draws different random masks in each framework: switch it off in both."""
+    for module in lightning_model.modules():
+        if isinstance(module, nn.modules.dropout._DropoutNd):
+            module.p = 0.0
+    for layer in keras_model._flatten_layers():
+        if isinstance(layer, keras.layers.Dropout):
+            layer.rate = 0.0
+
+
+def keras_weights_in_torch_layout(keras_model, lightning_model) -> list[np.ndarray]:
+    """Every Keras weight converted to the layout of the torch tensor it corresponds to."""
+    arrays = []
+    for _, layer, _, converter in paired_layers(keras_model, lightning_model):
+        arrays += converter.to_torch([np.asarray(w) for w in layer.get_weights()])
+    return arrays
+
+
+def keras_gradients_in_torch_layout(keras_model, lightning_model, x, y) -> tuple[float, list[np.ndarray]]:
+    """``(loss, gradients)`` of the Keras twin on one batch, gradients in torch layout."""
+    layers = keras_weighted_layers(keras_model)
+    with tf.GradientTape() as tape:
+        y_pred = keras_model(x, training=True)
+        loss = keras_model.compute_loss(x=x, y=y, y_pred=y_pred)
+    variables = [layer.weights for layer in layers]
+    grads = tape.gradient(loss, [v for group in variables for v in group])
+    arrays, position = [], 0
+    for (_, layer, _, converter), group in zip(paired_layers(keras_model, lightning_model), variables):
+        chunk = grads[position : position + len(group)]
+        position += len(group)
+        arrays += converter.to_torch([np.zeros(v.shape, np.float32) if g is None else np.asarray(g) for v, g in zip(group, chunk)])
+    return float(loss), arrays
+
+
+def torch_layout_tensors(lightning_model) -> list[torch.Tensor]:
+    """The torch tensors in the order ``keras_weights_in_torch_layout`` lists their twins."""
+    return [t for module in torch_weighted_modules(lightning_model) for t in torch_tensors(module)]
+
+
+def check_one_step(lightning_model, keras_model, x: np.ndarray, y: np.ndarray, rtol: float = STEP_RTOL) -> dict:
+    """One optimizer step from identical weights, in stages: the loss, the gradients, then the
+    weight *updates* (after − before; comparing the weights themselves would hide a wrong
+    learning rate behind the size of the weights)."""
+    without_dropout(lightning_model, keras_model)
+    keras_to_torch(keras_model, lightning_model)
+    before = keras_weights_in_torch_layout(keras_model, lightning_model)
+    keras_loss, keras_grads = keras_gradients_in_torch_layout(keras_model, lightning_model, x, y)
+    lightning_model.train()
+    optimizer = lightning_model.configure_optimizers()
+    optimizer.zero_grad()
+    loss = lightning_model.loss_fn(lightning_model(torch.from_numpy(x)), torch.from_numpy(y))
+    loss.backward()
+    tensors = torch_layout_tensors(lightning_model)
+    measured = {
+        "loss": _relative(loss.item(), keras_loss),
+        "gradients": max(_relative(t.grad.numpy(), g) for t, g in zip(tensors, keras_grads) if t.grad is not None),
+    }
+    optimizer.step()
+    keras_model.train_on_batch(x, y)
+    after = keras_weights_in_torch_layout(keras_model, lightning_model)
+    measured["updates"] = max(
+        _relative(t.detach().numpy() - b, a - b) for t, a, b in zip(tensors, after, before) if t.requires_grad
+    )
+    for stage, value in measured.items():
+        if not value <= rtol:
+            raise ParityError(f"one optimizer step: {stage} differ by {value:.3g} (relative) > {rtol:g}")
+    return measured
+
+
+def check_trajectory(keras_history: dict, lightning_history: dict, rtol: float = TRAJECTORY_RTOL) -> float:
+    """Per-epoch histories of two fits from identical weights and batches agree within ``rtol``."""
+    worst = 0.0
+    for key, keras_values in keras_history.items():
+        if key not in lightning_history:
+            raise ParityError(f"trajectory: lightning history lacks {key!r}")
+        difference = _relative(lightning_history[key], keras_values)
+        if not difference <= rtol:
+            raise ParityError(
+                f"trajectory: {key} differs by {difference:.3g} (relative) > {rtol:g}: "
+                f"keras {np.round(keras_values, 6).tolist()} vs lightning {np.round(lightning_history[key], 6).tolist()}"
+            )
+        worst = max(worst, difference)
+    return worst
+
+
+# --- f. converged parity --------------------------------------------------------------------------
+
+def check_converged(keras_losses: list[float], lightning_losses: list[float], band: float) -> dict:
+    """Final validation losses over several seeds, each twin from its own initialisation:
+    |mean(lightning) − mean(keras)| ≤ ``band`` × mean(keras)."""
+    keras_mean, lightning_mean = statistics.fmean(keras_losses), statistics.fmean(lightning_losses)
+    gap = abs(lightning_mean - keras_mean) / keras_mean
+    record = {
+        "keras_mean": keras_mean, "keras_spread": max(keras_losses) - min(keras_losses),
+        "lightning_mean": lightning_mean, "lightning_spread": max(lightning_losses) - min(lightning_losses),
+        "relative_gap": gap,
+    }
+    if not all(map(math.isfinite, [*keras_losses, *lightning_losses])) or not gap <= band:
+        raise ParityError(
+            f"converged validation loss: keras {keras_mean:.4g} (seeds {np.round(keras_losses, 4).tolist()}), "
+            f"lightning {lightning_mean:.4g} (seeds {np.round(lightning_losses, 4).tolist()}): "
+            f"gap {gap:.1%} > band {band:.0%}"
+        )
+    return record
