@@ -1,7 +1,8 @@
 """Auto MPG (COURSE.md, Day 1): ``mpg_regression`` and ``mpg_classification``.
 
 The table ships offline inside ``vega_datasets`` (406 cars; the 8 without mpg are dropped,
-leaving the course's 398). Preprocessing follows the course, in its order:
+leaving the course's 398; vega's merged 1981/1982 model years are split again, see
+``model_years``). Preprocessing follows the course, in its order:
 fill missing horsepower with the mean of the car's origin group, label-encode origin
 alphabetically (europe=0, japan=1, usa=2), standard-scale, one-hot the model year.
 """
@@ -18,12 +19,31 @@ SCALED = ["cylinders", "displacement", "horsepower", "weight", "acceleration"]
 MODEL_YEARS = list(range(70, 83))
 
 
+FIRST_CAR_OF_1982 = "chevrolet cavalier"
+
+
+def model_years(raw: pd.DataFrame) -> pd.Series:
+    """Model years 70..82 of vega's table, with 1981 restored.
+
+    vega_datasets stores both 1981 and 1982 as 1982. Its rows keep the UCI order, in which
+    the 1982 block starts at the first "chevrolet cavalier"; the 30 rows before it are 1981
+    (29 cars with mpg + the saab 900s without). Result: UCI's counts, 29 cars in 81, 31 in 82.
+    """
+    years = raw["Year"].dt.year - 1900
+    block_1982 = years[years == 82].index
+    first_1982 = raw.loc[block_1982, "Name"].eq(FIRST_CAR_OF_1982).idxmax()
+    years.loc[block_1982[block_1982 < first_1982]] = 81
+    return years.astype(int)
+
+
 def load_cars() -> pd.DataFrame:
     """The course's 398 cars with columns mpg, cylinders, displacement, horsepower, weight,
     acceleration, model_year (70..82), origin (europe/japan/usa), name."""
     from vega_datasets import data
 
-    raw = data.cars().dropna(subset=["Miles_per_Gallon"]).reset_index(drop=True)
+    raw = data.cars()
+    raw["model_year"] = model_years(raw)
+    raw = raw.dropna(subset=["Miles_per_Gallon"]).reset_index(drop=True)
     return pd.DataFrame(
         {
             "mpg": raw["Miles_per_Gallon"].astype(float),
@@ -32,7 +52,7 @@ def load_cars() -> pd.DataFrame:
             "horsepower": raw["Horsepower"].astype(float),
             "weight": raw["Weight_in_lbs"].astype(float),
             "acceleration": raw["Acceleration"].astype(float),
-            "model_year": raw["Year"].dt.year.astype(int) - 1900,
+            "model_year": raw["model_year"],
             "origin": raw["Origin"].str.lower(),
             "name": raw["Name"],
         }

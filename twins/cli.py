@@ -38,6 +38,9 @@ def one_line(error: BaseException) -> str:
     given = re.search(r"Given value: (.*)", text)
     if key and given:
         return f"invalid value for --{key.group(1)}: {given.group(1).strip()!r}"
+    required = re.match(r"the following arguments are required: (.*)", text)
+    if required:
+        return "missing required option " + ", ".join(f"--{name.strip()}" for name in required.group(1).split(","))
     return text.splitlines()[0] if text else type(error).__name__
 
 
@@ -74,7 +77,6 @@ def model_parser(command: str, model_id: str, with_trainer: bool = False) -> Arg
     parser = ArgumentParser(prog=f"twins {command} {model_id}", exit_on_error=False, description=USAGE)
     parser.add_argument("--config", action=ActionConfigFile, help="a YAML file with model/data/trainer sections")
     parser.add_argument("--seed", type=int, default=0, help="seed of initialisation and batch shuffling")
-    parser.add_argument("--json", type=str | None, default=None, help="write the result as JSON to this path")
     parser.add_argument("--quiet", action="store_true", help="no progress bars or banners (for scripts and CI)")
     parser.add_class_arguments(lit_models.REGISTRY[model_id], "model", skip={"input_dim"})
     parser.add_class_arguments(datamodules.REGISTRY[model_id], "data", skip={"seed"})
@@ -125,7 +127,9 @@ def cmd_summary(args: list[str]) -> int:
     from twins.commands import summary
 
     model_id, rest = split_model_id("summary", args)
-    options = parse(model_parser("summary", model_id), rest)
+    parser = model_parser("summary", model_id)
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    options = parse(parser, rest)
     summary(model_id, options)
     return 0
 
@@ -136,6 +140,7 @@ def cmd_train(args: list[str]) -> int:
     model_id, rest = split_model_id("train", args)
     parser = model_parser("train", model_id, with_trainer=True)
     parser.add_argument("--framework", choices=["lightning", "keras"], required=True)
+    parser.add_argument("--json", type=str | None, default=None, help="write the result as JSON to this path")
     parser.add_argument("--epochs", type=int | None, default=None, help="shorthand for --trainer.max_epochs")
     options = parse(parser, rest)
     if options.framework == "keras":
@@ -162,6 +167,7 @@ def cmd_compare(args: list[str]) -> int:
     parser = model_parser("compare", model_id)
     parser.add_argument("--epochs", type=int | None, default=None, help="epochs for both twins (default: the config's)")
     parser.add_argument("--out", type=str | None, default=None, help="folder for the loss-curve PNG")
+    parser.add_argument("--json", type=str | None, default=None, help="write the result as JSON to this path")
     options = parse(parser, rest)
     compare(model_id, options)
     return 0

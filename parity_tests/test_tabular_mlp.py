@@ -1,0 +1,59 @@
+"""``TabularMLP`` twins (mpg_regression, mpg_classification, iris_mlp, csv_regression):
+the course's layer sizes, and torch initialised like Keras."""
+import keras
+import numpy as np
+import pytest
+import torch
+
+from twins.models import make_twins
+
+TABULAR = {
+    "mpg_regression": (19, [10, 10], 1, 321),
+    "mpg_classification": (7, [20, 20], 3, 643),
+    "iris_mlp": (4, [4, 4], 3, 55),
+}
+
+
+@pytest.mark.parametrize("model_id", TABULAR)
+def test_course_architecture(model_id):
+    inputs, hidden, outputs, parameters = TABULAR[model_id]
+    _, lightning_model, keras_model = make_twins(model_id)
+    sizes = [layer.units for layer in keras_model.layers]
+    assert keras_model.input_shape == (None, inputs) and sizes == [*hidden, outputs]
+    assert keras_model.count_params() == parameters
+    assert sum(p.numel() for p in lightning_model.parameters()) == parameters
+
+
+def test_torch_twin_initialises_like_keras_by_default():
+    _, lightning_model, _ = make_twins("mpg_classification", model={"hidden_units": [400, 400]})
+    hidden = lightning_model.net[2]
+    limit = np.sqrt(6 / (400 + 400))  # glorot uniform
+    assert torch.all(hidden.bias == 0)
+    assert hidden.weight.abs().max() <= limit
+    assert hidden.weight.std().item() == pytest.approx(limit / np.sqrt(3), rel=0.02)
+
+
+def test_native_torch_init_stays_available():
+    _, lightning_model, _ = make_twins("mpg_classification", model={"hidden_units": [400, 400], "init": "torch"})
+    hidden = lightning_model.net[2]
+    assert hidden.bias.abs().max() > 0  # torch: U(±1/sqrt(fan_in)) biases
+    assert hidden.weight.abs().max() <= 1 / np.sqrt(400)
+
+
+def test_keras_softmax_cross_entropy_in_fit_uses_logits_like_torch():
+    """Inside fit (a tf.function) Keras hands the Softmax's logits to the loss: no 1e-7 clipping.
+    With extreme logits a clipped loss would be at most -log(1e-7) = 16.1; both give ~60."""
+    _, lightning_model, keras_model = make_twins("iris_mlp")
+    last = keras_model.layers[-1]
+    kernel, bias = last.get_weights()
+    last.set_weights([kernel * 0, np.array([60.0, 0.0, 0.0], np.float32)])
+    x, y = np.zeros((4, 4), np.float32), np.array([1, 1, 1, 1])
+    keras_loss = keras_model.test_on_batch(x, y, return_dict=True)["loss"]
+    eager_probabilities = np.asarray(keras_model(x))  # a plain array: the logits are gone
+    clipped = float(np.mean(keras.losses.sparse_categorical_crossentropy(y, eager_probabilities)))
+    from twins.transfer import keras_to_torch
+
+    keras_to_torch(keras_model, lightning_model)
+    torch_loss = lightning_model.loss_fn(lightning_model(torch.from_numpy(x)), torch.from_numpy(y)).item()
+    assert keras_loss == pytest.approx(60.0, rel=1e-5) and torch_loss == pytest.approx(keras_loss, rel=1e-6)
+    assert clipped == pytest.approx(-np.log(1e-7), rel=1e-3)  # outside fit, on probabilities: clipped
