@@ -1,5 +1,9 @@
 """Thin torch adapter: ``DataLoader``s that slice whole batches out of in-memory tensors.
 
+The numpy core keeps images channels-last (N, H, W, C), Keras' layout; this adapter is the one
+place where they become torch's channels-first (N, C, H, W): ``to_torch_layout``. Outputs go
+back with ``to_keras_layout`` for comparisons. Other ranks (tables, sequences) are the same in both.
+
 One ``__getitem__`` per batch (not per sample + collate): the sampler yields the index array
 of a batch, the dataset slices all tensors with it. The sampler follows ``BatchOrder``, and
 Lightning calls its ``set_epoch`` at every epoch start, so epoch k uses the same batches as
@@ -14,11 +18,23 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 from .core import BatchOrder
 
 
+def to_torch_layout(array) -> torch.Tensor:
+    """numpy (N, H, W, C) -> tensor (N, C, H, W); other ranks unchanged (a tensor either way)."""
+    tensor = torch.from_numpy(np.ascontiguousarray(array)) if isinstance(array, np.ndarray) else array
+    return tensor.permute(0, 3, 1, 2).contiguous() if tensor.ndim == 4 else tensor
+
+
+def to_keras_layout(tensor: torch.Tensor) -> np.ndarray:
+    """tensor (N, C, H, W) -> numpy (N, H, W, C); other ranks unchanged."""
+    tensor = tensor.detach().cpu()
+    return (tensor.permute(0, 2, 3, 1) if tensor.ndim == 4 else tensor).numpy()
+
+
 class TensorBatches(Dataset):
     """Tensors indexed by an index array: ``dataset[indices] -> (x[indices], y[indices])``."""
 
     def __init__(self, *arrays: np.ndarray):
-        self.tensors = [torch.from_numpy(np.ascontiguousarray(a)) for a in arrays]
+        self.tensors = [to_torch_layout(a) for a in arrays]
 
     def __len__(self) -> int:
         return len(self.tensors[0])

@@ -27,7 +27,7 @@ TORCH_ONLY_ARGS = ("init",)
 LOSSES = {
     "mse": F.mse_loss,
     "sparse_categorical_crossentropy": F.cross_entropy,
-    "binary_crossentropy": F.binary_cross_entropy_with_logits,
+    "binary_crossentropy_from_logits": F.binary_cross_entropy_with_logits,
 }
 
 OUTPUT_ACTIVATIONS = {

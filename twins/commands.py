@@ -5,11 +5,11 @@ import json
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from .counts import summarize
 from .fit import seed_keras, seed_lightning, train_twin
 from .io import write_json
+from .parity import forward_max_abs_diff
 from .models import make_datamodule, make_keras, make_lightning, model_arguments
 from .transfer import keras_to_torch
 
@@ -84,12 +84,10 @@ def format_metrics(record: dict) -> str:
 
 # --- compare -------------------------------------------------------------------------------------
 
-def forward_max_abs_diff(model_id, keras_model, arguments, x: np.ndarray) -> float:
-    """max |Δ| between the Keras twin and a Lightning twin that received its weights (eval mode)."""
-    twin = keras_to_torch(keras_model, make_lightning(model_id, arguments)).eval()
-    with torch.no_grad():
-        torch_out = twin.keras_output(torch.from_numpy(x)).numpy()
-    return float(np.max(np.abs(torch_out - np.asarray(keras_model(x, training=False)))))
+def transferred_forward_diff(model_id, keras_model, arguments, x: np.ndarray) -> float:
+    """max |Δ| between the Keras twin and a fresh Lightning twin that received its weights."""
+    twin = keras_to_torch(keras_model, make_lightning(model_id, arguments))
+    return forward_max_abs_diff(twin, keras_model, x)
 
 
 def compare(model_id, options) -> dict:
@@ -104,7 +102,7 @@ def compare(model_id, options) -> dict:
         say(options, f"training the {framework} twin ...")
         trainer_args = {"enable_progress_bar": not options.quiet, "enable_model_summary": False}
         results[framework] = train_twin(framework, model_id, datamodule, arguments, options.seed, epochs, trainer_args, options.quiet)
-    diff = forward_max_abs_diff(model_id, results["keras"].model, arguments, datamodule.splits.x_test)
+    diff = transferred_forward_diff(model_id, results["keras"].model, arguments, datamodule.splits.x_test)
     record = {"model": model_id, "data": datamodule.source, "seed": options.seed, "epochs": epochs,
               **{fw: {**results[fw].final(), "history": results[fw].history} for fw in FRAMEWORKS},
               "forward_max_abs_diff": diff}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 
-import torch
 from torch import nn
 
 from .transfer import torch_weighted_modules
@@ -61,11 +60,9 @@ def output_shape(shape) -> list:
 
 def summarize(lightning_model: nn.Module, keras_model, sample_batch) -> dict:
     """The ``summary --json`` record of one network pair, computed on a real batch."""
-    x = sample_batch
-    with torch.no_grad():
-        lightning_model.eval()
-        torch_shape = tuple(lightning_model.keras_output(torch.as_tensor(x)).shape)
-    keras_shape = tuple(keras_model(x, training=False).shape)
+    from .parity import output_shapes
+
+    keras_shape, torch_shape = output_shapes(lightning_model, keras_model, sample_batch)
     return {
         "keras": {**keras_counts(keras_model), "output_shape": output_shape(keras_shape)},
         "lightning": {**torch_counts(lightning_model), "output_shape": output_shape(torch_shape)},

@@ -17,6 +17,8 @@ from torch import nn
 
 import keras
 
+from datamodules.torch_adapter import to_keras_layout, to_torch_layout
+
 from .counts import extra_torch_parameters, keras_counts, torch_counts
 from .transfer import keras_to_torch, keras_weighted_layers, paired_layers, torch_tensors, torch_weighted_modules
 
@@ -56,11 +58,16 @@ def check_registries(**registries) -> list[str]:
 
 # --- b. output shapes -----------------------------------------------------------------------------
 
+def output_shapes(lightning_model, keras_model, x: np.ndarray) -> tuple[tuple, tuple]:
+    """``(keras shape, lightning shape)`` of the eval-mode outputs on ``x``, in Keras' layout."""
+    with torch.no_grad():
+        torch_shape = to_keras_layout(lightning_model.eval().keras_output(to_torch_layout(x))).shape
+    return tuple(keras_model(x, training=False).shape), tuple(torch_shape)
+
+
 def check_output_shapes(lightning_model, keras_model, x: np.ndarray) -> tuple:
     """Both twins map a real batch ``x`` to outputs of one shape."""
-    with torch.no_grad():
-        torch_shape = tuple(lightning_model.eval().keras_output(torch.from_numpy(x)).shape)
-    keras_shape = tuple(keras_model(x, training=False).shape)
+    keras_shape, torch_shape = output_shapes(lightning_model, keras_model, x)
     if torch_shape != keras_shape:
         raise ParityError(f"output shapes differ: keras {keras_shape}, lightning {torch_shape}")
     return keras_shape
@@ -99,7 +106,7 @@ def check_parameter_counts(lightning_model, keras_model) -> dict:
 def forward_max_abs_diff(lightning_model, keras_model, x: np.ndarray) -> float:
     """max |Δ| of the eval-mode outputs on ``x`` (weights as they are)."""
     with torch.no_grad():
-        torch_out = lightning_model.eval().keras_output(torch.from_numpy(x)).numpy()
+        torch_out = to_keras_layout(lightning_model.eval().keras_output(to_torch_layout(x)))
     return float(np.max(np.abs(torch_out - np.asarray(keras_model(x, training=False)))))
 
 
@@ -164,7 +171,7 @@ def check_one_step(lightning_model, keras_model, x: np.ndarray, y: np.ndarray, r
     lightning_model.train()
     optimizer = lightning_model.configure_optimizers()
     optimizer.zero_grad()
-    loss = lightning_model.loss_fn(lightning_model(torch.from_numpy(x)), torch.from_numpy(y))
+    loss = lightning_model.loss_fn(lightning_model(to_torch_layout(x)), to_torch_layout(y))
     loss.backward()
     tensors = torch_layout_tensors(lightning_model)
     measured = {
