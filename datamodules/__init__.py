@@ -8,6 +8,7 @@ from .core import ArraySplits, BatchOrder, keras_validation_split
 from .csv_table import CSVDataModule
 from .errors import DataError
 from .iris import IrisDataModule
+from .mnist import FashionMNISTDataModule, MNISTDataModule
 
 REGISTRY: dict[str, type[ArrayDataModule]] = {
     "mpg_regression": AutoMPGRegression,
@@ -19,4 +20,5 @@ REGISTRY: dict[str, type[ArrayDataModule]] = {
 __all__ = [
     "REGISTRY", "ArrayDataModule", "ArraySplits", "BatchOrder", "DataError", "keras_validation_split",
     "AutoMPGRegression", "AutoMPGClassification", "IrisDataModule", "CSVDataModule",
+    "FashionMNISTDataModule", "MNISTDataModule",
 ]

@@ -1,0 +1,207 @@
+"""Fashion-MNIST and MNIST (COURSE.md, Day 1): ``fashion_mlp``, ``fashion_cnn``, ``mnist_cnn``.
+
+The course's splits: images scaled by 1/255, validation = the **first** 5,000 training
+images, train = the remaining 55,000, test = the 10,000 test images. Samples: x float32
+(28, 28, 1) NHWC (the torch adapter makes them NCHW), y int64 class id.
+
+``source`` chooses the data, explicitly:
+
+- ``"download"``: the real files, found in the cache (``data_dir`` / ``$TWINS_DATA_DIR`` /
+  ``~/.cache/twins``), in Keras' cache (``~/.keras/datasets/fashion-mnist/*.gz``,
+  ``~/.keras/datasets/mnist.npz``) or a torchvision root (``<data_dir>/FashionMNIST/raw``,
+  ``./data/MNIST/raw``), else downloaded with checksums (``datamodules.download``).
+  Offline without a copy: a one-line ``DataError`` saying which files to put where.
+- ``"digits"``: an offline **substitute**, scikit-learn's 1,797 8×8 digits upscaled to 28×28
+  (each pixel → 3×3, centred with a 2-pixel border like MNIST's 20×20 box). Its ``source``
+  label says "substitute" in every output. Splits: test = the last 297 images, validation =
+  the first 250 of the other 1,500, train = the remaining 1,250.
+
+``limit_train`` / ``limit_eval`` keep only the first n training / validation and test images
+(small runs and tests).
+"""
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from .base import ArrayDataModule
+from .core import ArraySplits, class_target
+from .download import FileSet, RemoteFile, data_dir, fetch, keras_datasets_dir
+from .errors import DataError
+
+Source = Literal["download", "digits"]
+
+KERAS_MIRROR = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+IDX_NAMES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+SUBSTITUTE_HINT = "; or choose the offline substitute explicitly: --data.source digits"
+
+FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+DIGIT_CLASSES = tuple(str(d) for d in range(10))
+
+#: md5 of the four IDX files (the same files on Keras' and torchvision's mirrors).
+FASHION_MD5 = ("8d4fb7e6c68d591d4c3dfef9ec88bf0d", "25c81989df183df01b3e8a0aad5dffbe",
+               "bef4ecab320f06d8554ea6380940ec79", "bb300cfdad3c16e7a12a480ee83cd310")
+MNIST_MD5 = ("f68b3c2dcbeaaa9fbdd348bbdeb94873", "d53e105ee54ea40749a09fcbcd1e9432",
+             "9fb629c4189551a2d022fa330f9573f3", "ec29112dd5afa0611ce80d1b7f02629c")
+MNIST_NPZ_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+MNIST_IDX_MIRROR = "https://ossci-datasets.s3.amazonaws.com/mnist/"
+
+IDX_DTYPE = {0x08: np.uint8}
+
+
+# --- the real files ------------------------------------------------------------------------------
+
+def torchvision_folders(cache_dir, name: str) -> tuple[Path, ...]:
+    """Where a torchvision ``datasets.<name>(root, download=True)`` keeps its ``.gz`` files."""
+    return (data_dir(cache_dir) / name / "raw", Path("data") / name / "raw")
+
+
+def fashion_files(cache_dir=None) -> FileSet:
+    files = tuple(RemoteFile(n, f"md5:{m}", KERAS_MIRROR + n) for n, m in zip(IDX_NAMES, FASHION_MD5))
+    folders = (keras_datasets_dir() / "fashion-mnist", *torchvision_folders(cache_dir, "FashionMNIST"))
+    return FileSet("Fashion-MNIST", "fashion-mnist", files, folders, SUBSTITUTE_HINT)
+
+
+def mnist_npz_files(cache_dir=None) -> FileSet:
+    npz = RemoteFile("mnist.npz", f"sha256:{MNIST_NPZ_SHA256}", KERAS_MIRROR + "mnist.npz")
+    return FileSet("MNIST", "mnist", (npz,), (keras_datasets_dir(),), SUBSTITUTE_HINT)
+
+
+def mnist_idx_files(cache_dir=None) -> FileSet:
+    files = tuple(RemoteFile(n, f"md5:{m}", MNIST_IDX_MIRROR + n) for n, m in zip(IDX_NAMES, MNIST_MD5))
+    return FileSet("MNIST", "mnist", files, torchvision_folders(cache_dir, "MNIST"), SUBSTITUTE_HINT)
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """An IDX array (``*-ubyte.gz``): magic 0x0000 TT DD (type, rank), big-endian dims, data."""
+    with gzip.open(path, "rb") as stream:
+        data = stream.read()
+    if len(data) < 4 or data[:2] != b"\x00\x00" or data[2] not in IDX_DTYPE:
+        raise DataError(f"{path} is not an unsigned-byte IDX file")
+    rank = data[3]
+    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(rank))
+    array = np.frombuffer(data, IDX_DTYPE[data[2]], offset=4 + 4 * rank)
+    if array.size != int(np.prod(shape)):
+        raise DataError(f"{path} is truncated: header says {shape}, found {array.size} values")
+    return array.reshape(shape)
+
+
+def read_idx_set(paths: list[Path]) -> tuple[np.ndarray, ...]:
+    """``(x_train, y_train, x_test, y_test)`` uint8 from the four IDX files, in ``IDX_NAMES`` order."""
+    return tuple(read_idx(path) for path in paths)
+
+
+def read_npz(path: Path) -> tuple[np.ndarray, ...]:
+    with np.load(path, allow_pickle=False) as arrays:
+        return tuple(arrays[k] for k in ("x_train", "y_train", "x_test", "y_test"))
+
+
+# --- the substitute ------------------------------------------------------------------------------
+
+def digits_28x28() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's digits as uint8 (1797, 28, 28) images in 0..255 and their labels."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    images = np.kron(digits.images, np.ones((3, 3)))             # 8×8 → 24×24
+    images = np.pad(images, ((0, 0), (2, 2), (2, 2)))            # 24×24 → 28×28, centred
+    return np.round(images * (255.0 / 16.0)).astype(np.uint8), digits.target
+
+
+def digits_raw() -> tuple[np.ndarray, ...]:
+    """The substitute as ``(x_train, y_train, x_test, y_test)`` uint8: the last 297 are the test set."""
+    images, labels = digits_28x28()
+    return images[:1500], labels[:1500], images[1500:], labels[1500:]
+
+
+# --- the datamodules -----------------------------------------------------------------------------
+
+def scaled(images: np.ndarray) -> np.ndarray:
+    """uint8 (n, 28, 28) → float32 (n, 28, 28, 1) in [0, 1], the course's ``/ 255``."""
+    return (images.astype(np.float32) / np.float32(255.0))[..., None]
+
+
+class MNISTFamilyDataModule(ArrayDataModule):
+    """Shared by ``FashionMNISTDataModule`` and ``MNISTDataModule`` (see the module docstring).
+
+    Args:
+        source: ``"download"`` (the real data) or ``"digits"`` (the labelled offline substitute).
+        data_dir: the cache directory (default ``$TWINS_DATA_DIR`` or ``~/.cache/twins``).
+        batch_size: samples per batch (Keras' 32).
+        seed: seed of the training batch order.
+        limit_train: keep only the first ``limit_train`` training images (``None``: all).
+        limit_eval: keep only the first ``limit_eval`` validation and test images (``None``: all).
+    """
+
+    title = ""
+    classes: tuple[str, ...] = ()
+    validation_size = {"download": 5000, "digits": 250}
+
+    def __init__(self, source: Source = "download", data_dir: str | None = None, batch_size: int = 32,
+                 seed: int = 0, limit_train: int | None = None, limit_eval: int | None = None):
+        super().__init__(batch_size=batch_size, validation_split=0.0, seed=seed)
+        if source not in self.validation_size:
+            raise DataError(f"unknown source {source!r}: use 'download' (the real {self.title}) or 'digits' (offline substitute)")
+        self.source_name = source
+        self.data_dir = data_dir
+        self.limit_train = limit_train
+        self.limit_eval = limit_eval
+        self.source = self.describe()
+
+    def describe(self) -> str:
+        """The ``source`` label printed in every output; says "substitute" for the digits."""
+        if self.source_name == "digits":
+            return f"substitute: scikit-learn 8x8 digits upscaled to 28x28 (not {self.title})"
+        return f"{self.title} (28x28, 60,000 train + 10,000 test)"
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes)
+
+    def model_inputs(self) -> dict:
+        return {"input_shape": list(self.input_shape)}
+
+    def read_real(self) -> tuple[np.ndarray, ...]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def load_splits(self) -> ArraySplits:
+        x_train, y_train, x_test, y_test = digits_raw() if self.source_name == "digits" else self.read_real()
+        n_val = self.validation_size[self.source_name]
+        train, val = slice(n_val, None), slice(0, n_val)
+        keep_train, keep_eval = slice(0, self.limit_train), slice(0, self.limit_eval)
+        return ArraySplits(
+            scaled(x_train[train][keep_train]), class_target(y_train[train][keep_train]),
+            scaled(x_train[val][keep_eval]), class_target(y_train[val][keep_eval]),
+            scaled(x_test[keep_eval]), class_target(y_test[keep_eval]),
+        )
+
+
+class FashionMNISTDataModule(MNISTFamilyDataModule):
+    """Fashion-MNIST: 10 clothing classes. Twins: ``fashion_mlp``, ``fashion_cnn``."""
+
+    title = "Fashion-MNIST"
+    classes = FASHION_CLASSES
+
+    def read_real(self):
+        return read_idx_set(fetch(fashion_files(self.data_dir), self.data_dir))
+
+
+class MNISTDataModule(MNISTFamilyDataModule):
+    """MNIST: handwritten digits 0–9. Twins: ``mnist_cnn``.
+
+    Keras keeps MNIST as one ``mnist.npz``, torchvision as four IDX files: an existing copy of
+    either is used; otherwise Keras' ``mnist.npz`` is downloaded.
+    """
+
+    title = "MNIST"
+    classes = DIGIT_CLASSES
+
+    def read_real(self):
+        npz, idx = mnist_npz_files(self.data_dir), mnist_idx_files(self.data_dir)
+        try:
+            return read_idx_set(fetch(idx, self.data_dir, allow_download=False))
+        except DataError:
+            return read_npz(fetch(npz, self.data_dir)[0])
