@@ -4,6 +4,7 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TWINS_CONFIG_PROFILE", "test")  # configs/test/<id>.yaml: reduced sizes, same architectures
 
 import torch  # noqa: E402,F401  - before TensorFlow, always (the reverse order segfaults)
 import lit_models  # noqa: E402
