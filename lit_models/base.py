@@ -17,6 +17,7 @@ import torchmetrics
 from torch import nn
 from torch.nn import functional as F
 
+from .metrics import LogitBinaryAccuracy
 from .optim import make_optimizer
 
 #: Arguments of the Lightning twins that the Keras twins do not take.
@@ -42,7 +43,7 @@ def make_metric(name: str, output_units: int) -> torchmetrics.Metric:
     if name == "mae":
         return torchmetrics.MeanAbsoluteError()
     if name == "accuracy" and output_units == 1:
-        return torchmetrics.Accuracy(task="binary")
+        return LogitBinaryAccuracy()  # on logits, threshold 0 (Keras BinaryAccuracy(threshold=0.0))
     if name == "accuracy":
         return torchmetrics.Accuracy(task="multiclass", num_classes=output_units)
     raise ValueError(f"unknown metric {name!r}: use mae or accuracy")
