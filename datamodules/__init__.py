@@ -8,6 +8,7 @@ from .core import ArraySplits, BatchOrder, keras_validation_split
 from .csv_table import CSVDataModule
 from .errors import DataError
 from .iris import IrisDataModule
+from .iris_clusters import IrisClusters
 from .mnist import FashionMNISTDataModule, MNISTDataModule
 
 REGISTRY: dict[str, type[ArrayDataModule]] = {
@@ -15,6 +16,7 @@ REGISTRY: dict[str, type[ArrayDataModule]] = {
     "mpg_classification": AutoMPGClassification,
     "iris_mlp": IrisDataModule,
     "csv_regression": CSVDataModule,
+    "iris_kmeans": IrisClusters,
 }
 
 __all__ = [

@@ -7,12 +7,14 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import torch  # noqa: E402,F401
 
 from .tabular_mlp import TabularMLP  # noqa: E402
+from .kmeans import KMeans  # noqa: E402
 
 REGISTRY = {
     "mpg_regression": TabularMLP,
     "mpg_classification": TabularMLP,
     "iris_mlp": TabularMLP,
     "csv_regression": TabularMLP,
+    "iris_kmeans": KMeans,
 }
 
 __all__ = ["REGISTRY", "TabularMLP"]

@@ -2,12 +2,14 @@
 ``keras_models.REGISTRY`` must hold the same ids (a parity test checks it)."""
 from .base import CourseModule, TORCH_ONLY_ARGS
 from .tabular_mlp import TabularMLP
+from .kmeans import KMeans
 
 REGISTRY: dict[str, type[CourseModule]] = {
     "mpg_regression": TabularMLP,
     "mpg_classification": TabularMLP,
     "iris_mlp": TabularMLP,
     "csv_regression": TabularMLP,
+    "iris_kmeans": KMeans,
 }
 
 __all__ = ["REGISTRY", "CourseModule", "TORCH_ONLY_ARGS", "TabularMLP"]

@@ -50,7 +50,7 @@ def test_e_one_optimizer_step_in_stages(twins):
     datamodule, lightning_model, keras_model = twins
     x, y = datamodule.splits.x_train[:32], datamodule.splits.y_train[:32]
     measured = parity.check_one_step(lightning_model, keras_model, x, y)
-    assert set(measured) == {"loss", "gradients", "updates"}
+    assert {"loss", "updates"} <= set(measured)  # + "gradients", or what drives the update of a training_kind
 
 
 def test_e_trajectory_of_whole_fits_from_identical_weights(twins):

@@ -160,10 +160,39 @@ def torch_layout_tensors(lightning_model) -> list[torch.Tensor]:
     return [t for module in torch_weighted_modules(lightning_model) for t in torch_tensors(module)]
 
 
+#: How a twin learns, declared by its Lightning class as ``training_kind`` (default "gradient":
+#: ``loss_fn`` + one optimizer, the check below). Other kinds name their step check, which
+#: compares the same stages (loss, what drives the update, the updates) for that algorithm.
+TRAINING_KINDS = {
+    "lloyd": "twins.parity_unsupervised:check_lloyd_step",   # K-Means: assignments + centroid moves
+    "gan": "twins.parity_unsupervised:check_gan_step",       # two networks, two optimizers per batch
+}
+
+
+def training_kind(lightning_model) -> str:
+    return getattr(lightning_model, "training_kind", "gradient")
+
+
+def step_check(kind: str):
+    """The one-step check of a non-gradient ``training_kind`` (imported on demand)."""
+    import importlib
+
+    if kind not in TRAINING_KINDS:
+        raise ParityError(f"unknown training_kind {kind!r}: use gradient or one of {', '.join(TRAINING_KINDS)}")
+    module, _, name = TRAINING_KINDS[kind].partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
 def check_one_step(lightning_model, keras_model, x: np.ndarray, y: np.ndarray, rtol: float = STEP_RTOL) -> dict:
     """One optimizer step from identical weights, in stages: the loss, the gradients, then the
     weight *updates* (after − before; comparing the weights themselves would hide a wrong
-    learning rate behind the size of the weights)."""
+    learning rate behind the size of the weights).
+
+    A twin trained otherwise declares how (``training_kind``, see ``TRAINING_KINDS``) and gets the
+    step check of that kind, in the same stages."""
+    kind = training_kind(lightning_model)
+    if kind != "gradient":
+        return step_check(kind)(lightning_model, keras_model, x, y, rtol)
     without_dropout(lightning_model, keras_model)
     keras_to_torch(keras_model, lightning_model)
     before = keras_weights_in_torch_layout(keras_model, lightning_model)

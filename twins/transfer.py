@@ -8,6 +8,7 @@ owns parameters or buffers. Each pair needs a converter from ``CONVERTERS`` (one
 kind the course uses); the layout differences are handled there:
 
 - Dense: Keras kernel (in, out) ↔ torch ``Linear.weight`` (out, in): transpose.
+- Conv2D, and Dense after a Flatten of an image (NHWC vs NCHW feature order): ``transfer_conv.py``.
 """
 from __future__ import annotations
 
@@ -21,8 +22,12 @@ from torch import nn
 
 import keras
 
+from .transfer_conv import conv2d_to_keras, conv2d_to_torch, dense_after_flatten
 
-class TransferError(ValueError):
+from .errors import BadInput
+
+
+class TransferError(BadInput, ValueError):
     """The two models do not have the same structure (one line naming the first difference)."""
 
 
@@ -34,6 +39,13 @@ class Converter:
     torch_type: type
     to_torch: Callable[[list[np.ndarray]], list[np.ndarray]]  # Keras weights -> torch tensors, in order
     to_keras: Callable[[list[np.ndarray]], list[np.ndarray]]  # torch tensors -> Keras weights, in order
+    #: optional ``(keras_layer, torch_module) -> (to_torch, to_keras) | None``: functions for this very
+    #: layer when its layout depends on its context (a Dense after a Flatten of an image); None keeps the defaults
+    for_layer: Callable | None = None
+
+    def specialise(self, layer, module) -> "Converter":
+        functions = self.for_layer(layer, module) if self.for_layer else None
+        return Converter(self.keras_type, self.torch_type, *functions) if functions else self
 
 
 def _dense_to_torch(weights):
@@ -47,7 +59,8 @@ def _linear_to_keras(tensors):
 
 
 CONVERTERS: list[Converter] = [
-    Converter(keras.layers.Dense, nn.Linear, _dense_to_torch, _linear_to_keras),
+    Converter(keras.layers.Dense, nn.Linear, _dense_to_torch, _linear_to_keras, for_layer=dense_after_flatten),
+    Converter(keras.layers.Conv2D, nn.Conv2d, conv2d_to_torch, conv2d_to_keras),
 ]
 
 
@@ -96,7 +109,7 @@ def paired_layers(keras_model, torch_module):
                 f"layer {index}: no converter from Keras {type(layer).__name__} '{layer.name}' "
                 f"to torch {type(module).__name__}"
             )
-        pairs.append((index, layer, module, converter))
+        pairs.append((index, layer, module, converter.specialise(layer, module)))
     return pairs
 
 
@@ -128,3 +141,9 @@ def torch_to_keras(torch_module: nn.Module, keras_model):
         _check_shapes(index, layer, sources, layer.get_weights())
         layer.set_weights(sources)
     return keras_model
+
+
+# Converters of further layer kinds live in their families' modules (they import ``Converter`` from here).
+from .transfer_kmeans import CENTROIDS  # noqa: E402
+
+CONVERTERS.append(CENTROIDS)
