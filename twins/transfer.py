@@ -24,8 +24,10 @@ import keras
 
 from .transfer_conv import conv2d_to_keras, conv2d_to_torch, dense_after_flatten
 
+from .errors import BadInput
 
-class TransferError(ValueError):
+
+class TransferError(BadInput, ValueError):
     """The two models do not have the same structure (one line naming the first difference)."""
 
 
@@ -139,3 +141,9 @@ def torch_to_keras(torch_module: nn.Module, keras_model):
         _check_shapes(index, layer, sources, layer.get_weights())
         layer.set_weights(sources)
     return keras_model
+
+
+# Converters of further layer kinds live in their families' modules (they import ``Converter`` from here).
+from .transfer_kmeans import CENTROIDS  # noqa: E402
+
+CONVERTERS.append(CENTROIDS)
