@@ -4,6 +4,7 @@
     twins summary MODEL [--json]
     twins train MODEL --framework lightning|keras [--seed N] [--json PATH] [--trainer.* ...] [--config FILE]
     twins compare MODEL [--epochs N] [--seed N] [--json PATH] [--out DIR] [--quiet]
+    twins cluster [--seed N] [--batch-size N] [--json PATH] [--out DIR]   (Day 2: K-Means twins, DBSCAN, PCA on Iris)
 
 ``--model.*`` and ``--data.*`` override the config (``configs/MODEL.yaml``) for both twins;
 ``--trainer.*`` takes every ``lightning.Trainer`` argument (jsonargparse, LightningCLI style).
@@ -23,11 +24,13 @@ import lit_models  # noqa: E402  - torch before TensorFlow, always
 from configs import load_config  # noqa: E402
 from jsonargparse import ActionConfigFile, ArgumentParser  # noqa: E402
 
+from twins.errors import BadInput  # noqa: E402
+
 EXIT_BAD_INPUT = 2
 USAGE = __doc__.split("\n\n")[1]
 
 
-class UsageError(ValueError):
+class UsageError(BadInput, ValueError):
     """A command line that cannot be carried out."""
 
 
@@ -65,11 +68,6 @@ def import_tensorflow_quietly() -> None:
 
 # --- parsers -------------------------------------------------------------------------------------
 
-TRAINER_DEFAULTS = {
-    "deterministic": True, "logger": False, "enable_checkpointing": False, "num_sanity_val_steps": 0,
-}
-
-
 def model_parser(command: str, model_id: str, with_trainer: bool = False) -> ArgumentParser:
     """Options of ``command MODEL``: the model's config sections as ``--model.*``/``--data.*``."""
     import datamodules
@@ -78,13 +76,15 @@ def model_parser(command: str, model_id: str, with_trainer: bool = False) -> Arg
     parser.add_argument("--config", action=ActionConfigFile, help="a YAML file with model/data/trainer sections")
     parser.add_argument("--seed", type=int, default=0, help="seed of initialisation and batch shuffling")
     parser.add_argument("--quiet", action="store_true", help="no progress bars or banners (for scripts and CI)")
-    parser.add_class_arguments(lit_models.REGISTRY[model_id], "model", skip={"input_dim"})
+    parser.add_class_arguments(lit_models.REGISTRY[model_id], "model", skip={"input_dim", "input_shape"})
     parser.add_class_arguments(datamodules.REGISTRY[model_id], "data", skip={"seed"})
     config = load_config(model_id)
     defaults = {f"model.{k}": v for k, v in config["model"].items()}
     defaults |= {f"data.{k}": v for k, v in config["data"].items()}
     if with_trainer:
         from lightning import Trainer
+
+        from twins.fit_lightning import TRAINER_DEFAULTS
 
         parser.add_class_arguments(Trainer, "trainer", instantiate=False)
         defaults |= {f"trainer.{k}": v for k, v in {**TRAINER_DEFAULTS, **config["trainer"]}.items()}
@@ -173,7 +173,26 @@ def cmd_compare(args: list[str]) -> int:
     return 0
 
 
+def cmd_cluster(args: list[str]) -> int:
+    from twins.clustering import run
+
+    parser = ArgumentParser(prog="twins cluster", exit_on_error=False, description="the course's clustering workflow on Iris")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the K-Means initial centroids")
+    parser.add_argument("--batch-size", type=int, default=32, help="points per Lloyd batch of the K-Means twins")
+    parser.add_argument("--out", type=str | None, default=None, help="folder for the PNG pictures")
+    parser.add_argument("--json", type=str | None, default=None, help="write the scores as JSON to this path")
+    run(parse(parser, args))
+    return 0
+
+
 COMMANDS = {"list": cmd_list, "summary": cmd_summary, "train": cmd_train, "compare": cmd_compare}
+COMMANDS["cluster"] = cmd_cluster
+
+
+def needs_tensorflow(args: list[str]) -> bool:
+    """Everything but ``list`` and Lightning-only training touches a Keras twin."""
+    lightning_only = args[0] == "train" and "keras" not in args
+    return args[0] != "list" and not lightning_only
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -184,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args[0] not in COMMANDS:
             raise UsageError(f"unknown command {args[0]!r}; use one of: {', '.join(COMMANDS)}")
-        if args[0] != "list":
+        if needs_tensorflow(args):
             import_tensorflow_quietly()
         return COMMANDS[args[0]](args[1:])
     except KeyboardInterrupt:
@@ -202,11 +221,8 @@ def is_bad_input(error: BaseException) -> bool:
     from jsonargparse import ArgumentError
 
     from datamodules.errors import DataError
-    from twins.io import OutputError
-    from twins.models import UnknownModel
-    from twins.transfer import TransferError
 
-    return isinstance(error, (UsageError, ArgumentError, DataError, OutputError, UnknownModel, TransferError))
+    return isinstance(error, (BadInput, ArgumentError, DataError))
 
 
 if __name__ == "__main__":

@@ -6,12 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .counts import summarize
-from .fit import seed_keras, seed_lightning, train_twin
+from .fit import seed_lightning, train_twin
 from .io import write_json
-from .parity import forward_max_abs_diff
 from .models import make_datamodule, make_keras, make_lightning, model_arguments
-from .transfer import keras_to_torch
 
 FRAMEWORKS = ("keras", "lightning")
 
@@ -32,6 +29,9 @@ def say(options, text: str = "") -> None:
 # --- summary -------------------------------------------------------------------------------------
 
 def summary(model_id, options) -> dict:
+    from .counts import summarize
+    from .fit import seed_keras
+
     datamodule = datamodule_from(model_id, options)
     arguments = arguments_from(model_id, datamodule, options)
     seed_lightning(options.seed)
@@ -86,6 +86,9 @@ def format_metrics(record: dict) -> str:
 
 def transferred_forward_diff(model_id, keras_model, arguments, x: np.ndarray) -> float:
     """max |Δ| between the Keras twin and a fresh Lightning twin that received its weights."""
+    from .parity import forward_max_abs_diff
+    from .transfer import keras_to_torch
+
     twin = keras_to_torch(keras_model, make_lightning(model_id, arguments))
     return forward_max_abs_diff(twin, keras_model, x)
 
@@ -106,6 +109,8 @@ def compare(model_id, options) -> dict:
     record = {"model": model_id, "data": datamodule.source, "seed": options.seed, "epochs": epochs,
               **{fw: {**results[fw].final(), "history": results[fw].history} for fw in FRAMEWORKS},
               "forward_max_abs_diff": diff}
+    from .counts import summarize
+
     counts = summarize(results["lightning"].model, results["keras"].model, datamodule.splits.x_val[:8])
     print(comparison_table(record, counts))
     if options.out:

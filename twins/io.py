@@ -7,8 +7,10 @@ import os
 import tempfile
 from pathlib import Path
 
+from .errors import BadInput
 
-class OutputError(OSError):
+
+class OutputError(BadInput, OSError):
     """An output path that cannot be written (one line naming it)."""
 
 

@@ -1,16 +1,18 @@
 """Build a course model's datamodule and both twins from its config (``configs/<id>.yaml``).
 
-Import order matters: ``lit_models`` (torch) is imported before ``keras_models`` (TensorFlow).
+Import order matters: ``lit_models`` (torch) is imported before ``keras_models`` (TensorFlow),
+which is imported only when a Keras twin is built (a Lightning-only run never loads TensorFlow).
 """
 from __future__ import annotations
 
 import lit_models  # noqa: F401  - torch first, always
 import datamodules
-import keras_models
 from configs import load_config
 
+from .errors import BadInput
 
-class UnknownModel(KeyError):
+
+class UnknownModel(BadInput, KeyError):
     """A model id that no registry holds."""
 
     def __str__(self):
@@ -48,6 +50,8 @@ def make_lightning(model_id: str, arguments: dict):
 
 def make_keras(model_id: str, arguments: dict):
     """The compiled Keras twin (torch-only arguments are dropped)."""
+    import keras_models
+
     keras_arguments = {k: v for k, v in arguments.items() if k not in lit_models.TORCH_ONLY_ARGS}
     return keras_models.REGISTRY[check_model_id(model_id)](**keras_arguments)
 

@@ -1,0 +1,73 @@
+"""Train a Lightning twin with ``Trainer.fit`` (no TensorFlow imported on this path)."""
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+
+import lightning as L
+
+from .run_result import RunResult
+
+
+class KerasStyleHistory(L.Callback):
+    """Collects the epoch metrics Lightning logged as ``{stage}/{name}`` into Keras' history keys,
+    and times each training epoch (validation included, as Keras' epoch time is)."""
+
+    def __init__(self):
+        self.history: dict[str, list[float]] = {}
+        self.epoch_seconds: list[float] = []
+        self._started = 0.0
+
+    def on_train_epoch_start(self, trainer, pl_module):
+        self._started = time.perf_counter()
+
+    def on_train_epoch_end(self, trainer, pl_module):
+        self.epoch_seconds.append(time.perf_counter() - self._started)
+        for name, value in trainer.callback_metrics.items():
+            stage, _, metric = name.partition("/")
+            if stage in ("train", "val"):
+                key = metric if stage == "train" else f"val_{metric}"
+                self.history.setdefault(key, []).append(float(value))
+
+
+def seed_lightning(seed: int) -> None:
+    L.seed_everything(seed, workers=True, verbose=False)
+
+
+def quiet_lightning() -> None:
+    """Silence Lightning's banner lines and the data-loader hints that do not apply here."""
+    logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
+    logging.getLogger("lightning.fabric").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", ".*does not have many workers.*")
+    warnings.filterwarnings("ignore", ".*number of training batches.*")
+    warnings.filterwarnings("ignore", ".*LeafSpec.*")
+
+
+#: Trainer defaults of the twins: reproducible, and nothing written unless asked for.
+#: ``use_distributed_sampler=False``: the datamodules shard each global batch across processes
+#: themselves (see ``datamodules.torch_adapter``), so DDP trains on the same global batches.
+TRAINER_DEFAULTS = {
+    "deterministic": True, "logger": False, "enable_checkpointing": False, "num_sanity_val_steps": 0,
+    "use_distributed_sampler": False,
+}
+
+
+def fit_lightning(model, datamodule, trainer_args=None, quiet=False, callbacks=(), ckpt_path=None) -> RunResult:
+    """``Trainer.fit`` then ``Trainer.test`` of a Lightning twin.
+
+    ``trainer_args`` are ``lightning.Trainer`` arguments (``max_epochs``, ``accelerator``, ...),
+    over ``TRAINER_DEFAULTS``; ``ckpt_path`` resumes (``"last"`` with a ModelCheckpoint).
+    """
+    quiet_lightning()
+    history = KerasStyleHistory()
+    options = {**TRAINER_DEFAULTS, "enable_progress_bar": not quiet, "enable_model_summary": not quiet}
+    options.update(trainer_args or {})
+    options["callbacks"] = [history, *callbacks, *(options.get("callbacks") or [])]
+    trainer = L.Trainer(**options)
+    trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)
+    tested = trainer.test(model, datamodule=datamodule, verbose=False)[0]
+    test = {name.partition("/")[2]: float(value) for name, value in tested.items()}
+    result = RunResult("lightning", history.history, test, history.epoch_seconds, model)
+    result.is_global_zero = trainer.is_global_zero
+    return result
