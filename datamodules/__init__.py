@@ -9,6 +9,7 @@ from .csv_table import CSVDataModule
 from .errors import DataError
 from .iris import IrisDataModule
 from .iris_clusters import IrisClusters
+from .fashion_autoencoder import FashionAutoencoderData, FashionDenoisingData
 from .mnist import FashionMNISTDataModule, MNISTDataModule
 
 REGISTRY: dict[str, type[ArrayDataModule]] = {
@@ -17,6 +18,8 @@ REGISTRY: dict[str, type[ArrayDataModule]] = {
     "iris_mlp": IrisDataModule,
     "csv_regression": CSVDataModule,
     "iris_kmeans": IrisClusters,
+    "fashion_autoencoder": FashionAutoencoderData,
+    "fashion_denoising_ae": FashionDenoisingData,
 }
 
 __all__ = [

@@ -24,6 +24,9 @@ class ArrayDataModule(L.LightningDataModule):
 
     #: Human-readable name of the data, printed in every output (says "synthetic" when it is).
     source: str = ""
+    #: ``None`` or a callable ``(x_batch, indices, epoch) -> x_batch`` applied to every training
+    #: batch by both adapters (augmentation drawn in numpy, e.g. ``datamodules.augment.FlipRotate``).
+    train_transform = None
 
     def __init__(self, batch_size: int = 32, validation_split: float = 0.2, seed: int = 0):
         super().__init__()
@@ -62,7 +65,10 @@ class ArrayDataModule(L.LightningDataModule):
 
     def _loader(self, stage: str):
         self.setup()
-        return batch_loader(*self.splits.stage(stage), self.batch_order(stage))
+        trainer = self.trainer  # set by Lightning; shards the batches across DDP processes
+        rank, world_size = (trainer.global_rank, trainer.world_size) if trainer else (0, 1)
+        transform = self.train_transform if stage == "train" else None
+        return batch_loader(*self.splits.stage(stage), self.batch_order(stage), rank, world_size, transform)
 
     def train_dataloader(self):
         return self._loader("train")

@@ -17,23 +17,29 @@ import tensorflow as tf
 from .core import BatchOrder
 
 
-def epoch_stream(x: np.ndarray, y: np.ndarray, order: BatchOrder, first_epoch: int = 0):
-    """Yields ``(x[b], y[b])`` for every batch ``b`` of epochs ``first_epoch``, ``first_epoch + 1``, ..."""
+def epoch_stream(x: np.ndarray, y: np.ndarray, order: BatchOrder, first_epoch: int = 0, transform=None):
+    """Yields ``(x[b], y[b])`` for every batch ``b`` of epochs ``first_epoch``, ``first_epoch + 1``, ...
+    (``transform(x[b], b, epoch)`` instead of ``x[b]`` when given)."""
     for epoch in itertools.count(first_epoch):
         for indices in order.batches(epoch):
-            yield x[indices], y[indices]
+            yield (x[indices] if transform is None else transform(x[indices], indices, epoch)), y[indices]
 
 
 def _signature(x: np.ndarray, y: np.ndarray):
     return tuple(tf.TensorSpec((None, *a.shape[1:]), tf.as_dtype(a.dtype)) for a in (x, y))
 
 
-def keras_train_data(datamodule, first_epoch: int = 0) -> tuple[tf.data.Dataset, int]:
-    """``(dataset, steps_per_epoch)`` of the training batches, for ``model.fit``."""
+def keras_train_data(datamodule, first_epoch=0) -> tuple[tf.data.Dataset, int]:
+    """``(dataset, steps_per_epoch)`` of the training batches, for ``model.fit``.
+
+    ``first_epoch``: an int, or a callable read when Keras starts iterating (a resumed run
+    learns its first epoch only then, from ``BackupAndRestore``).
+    """
     x, y = datamodule.splits.stage("train")
     order = datamodule.batch_order("train")
+    start = first_epoch if callable(first_epoch) else (lambda: first_epoch)
     dataset = tf.data.Dataset.from_generator(
-        lambda: epoch_stream(x, y, order, first_epoch), output_signature=_signature(x, y)
+        lambda: epoch_stream(x, y, order, start(), datamodule.train_transform), output_signature=_signature(x, y)
     )
     return dataset.prefetch(tf.data.AUTOTUNE), order.num_batches
 

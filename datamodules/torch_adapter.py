@@ -44,10 +44,17 @@ class TensorBatches(Dataset):
 
 
 class EpochBatchSampler(Sampler):
-    """Yields the index tensors of ``order.batches(epoch)``; Lightning sets the epoch."""
+    """Yields the index tensors of ``order.batches(epoch)``; Lightning sets the epoch.
 
-    def __init__(self, order: BatchOrder):
-        self.order = order
+    With several processes (DDP), each global batch is split into ``world_size`` near-equal
+    shards and process ``rank`` gets its shard: together the processes train on exactly the
+    global batches of a single-process run, and DDP's gradient average is the global batch's
+    mean gradient (exact when the shards have equal sizes). A last batch smaller than
+    ``world_size`` is topped up by repeating its indices, so no process gets an empty batch.
+    """
+
+    def __init__(self, order: BatchOrder, rank: int = 0, world_size: int = 1):
+        self.order, self.rank, self.world_size = order, rank, world_size
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -55,12 +62,44 @@ class EpochBatchSampler(Sampler):
 
     def __iter__(self):
         for indices in self.order.batches(self.epoch):
+            if self.world_size > 1:
+                indices = np.resize(indices, max(len(indices), self.world_size))
+                indices = np.array_split(indices, self.world_size)[self.rank]
             yield torch.from_numpy(indices)
 
     def __len__(self) -> int:
         return self.order.num_batches
 
 
-def batch_loader(x: np.ndarray, y: np.ndarray, order: BatchOrder) -> DataLoader:
-    """A ``DataLoader`` over ``(x, y)`` whose batches follow ``order``."""
-    return DataLoader(TensorBatches(x, y), sampler=EpochBatchSampler(order), batch_size=None)
+class TransformedBatches(Dataset):
+    """numpy arrays indexed by ``(epoch, indices)``: ``transform(x[indices], indices, epoch)`` in torch
+    layout, and ``y[indices]`` (augmentation drawn in numpy, identical to the Keras adapter's)."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, transform):
+        self.x, self.y, self.transform = x, y, transform
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def __getitem__(self, key):
+        epoch, indices = key
+        indices = indices.numpy()
+        return to_torch_layout(self.transform(self.x[indices], indices, epoch)), torch.from_numpy(self.y[indices])
+
+
+class EpochKeyedBatchSampler(EpochBatchSampler):
+    """Yields ``(epoch, index tensor)``, for datasets whose samples depend on the epoch."""
+
+    def __iter__(self):
+        for indices in super().__iter__():
+            yield self.epoch, indices
+
+
+def batch_loader(x: np.ndarray, y: np.ndarray, order: BatchOrder, rank: int = 0, world_size: int = 1,
+                 transform=None) -> DataLoader:
+    """A ``DataLoader`` over ``(x, y)`` whose batches follow ``order`` (this process's shards);
+    ``transform(x_batch, indices, epoch)`` (training augmentation) is applied to each batch when given."""
+    if transform is not None:
+        sampler = EpochKeyedBatchSampler(order, rank, world_size)
+        return DataLoader(TransformedBatches(x, y, transform), sampler=sampler, batch_size=None)
+    return DataLoader(TensorBatches(x, y), sampler=EpochBatchSampler(order, rank, world_size), batch_size=None)

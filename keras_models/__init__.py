@@ -8,6 +8,7 @@ import torch  # noqa: E402,F401
 
 from .tabular_mlp import TabularMLP  # noqa: E402
 from .kmeans import KMeans  # noqa: E402
+from .autoencoders import DenoisingAutoencoder, DenseAutoencoder  # noqa: E402
 
 REGISTRY = {
     "mpg_regression": TabularMLP,
@@ -15,6 +16,8 @@ REGISTRY = {
     "iris_mlp": TabularMLP,
     "csv_regression": TabularMLP,
     "iris_kmeans": KMeans,
+    "fashion_autoencoder": DenseAutoencoder,
+    "fashion_denoising_ae": DenoisingAutoencoder,
 }
 
 __all__ = ["REGISTRY", "TabularMLP"]

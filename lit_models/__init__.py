@@ -3,6 +3,7 @@
 from .base import CourseModule, TORCH_ONLY_ARGS
 from .tabular_mlp import TabularMLP
 from .kmeans import KMeans
+from .autoencoders import DenoisingAutoencoder, DenseAutoencoder
 
 REGISTRY: dict[str, type[CourseModule]] = {
     "mpg_regression": TabularMLP,
@@ -10,6 +11,8 @@ REGISTRY: dict[str, type[CourseModule]] = {
     "iris_mlp": TabularMLP,
     "csv_regression": TabularMLP,
     "iris_kmeans": KMeans,
+    "fashion_autoencoder": DenseAutoencoder,
+    "fashion_denoising_ae": DenoisingAutoencoder,
 }
 
 __all__ = ["REGISTRY", "CourseModule", "TORCH_ONLY_ARGS", "TabularMLP"]

@@ -77,7 +77,9 @@ class CourseModule(L.LightningModule):
         x, y = batch
         outputs = self(x)
         loss = self.loss_fn(outputs, y)
-        self.log(f"{stage}/loss", loss, on_step=False, on_epoch=True, batch_size=len(x), prog_bar=stage != "test")
+        # sync_dist: the epoch mean over all processes under DDP (a no-op on one device)
+        self.log(f"{stage}/loss", loss, on_step=False, on_epoch=True, batch_size=len(x), prog_bar=stage != "test",
+                 sync_dist=True)
         metrics = getattr(self, f"{stage}_metrics")
         metrics.update(outputs, y)
         self.log_dict(metrics, on_step=False, on_epoch=True, batch_size=len(x))

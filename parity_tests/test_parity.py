@@ -29,7 +29,7 @@ def test_a_registries_hold_the_same_model_ids():
 
 def test_b_output_shapes_on_a_real_batch(twins):
     datamodule, lightning_model, keras_model = twins
-    x = next(iter(datamodule.val_dataloader()))[0].numpy()
+    x = datamodule.splits.x_val[: datamodule.batch_size]  # a real batch, in the core's (Keras) layout
     shape = parity.check_output_shapes(lightning_model, keras_model, x)
     assert shape[0] == len(x)
 

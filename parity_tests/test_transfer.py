@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 import torch
 
+from datamodules.torch_adapter import to_keras_layout, to_torch_layout
 from twins.fit import seed_keras
 from twins.models import make_twins
 from twins.transfer import TransferError, keras_to_torch, torch_to_keras
@@ -24,7 +25,7 @@ def test_torch_to_keras_then_back_is_the_identity(model_id):
         torch.testing.assert_close(after, before, rtol=0, atol=0)
     x = datamodule.splits.x_val
     with torch.no_grad():
-        torch_out = lightning_model.eval().keras_output(torch.from_numpy(x)).numpy()
+        torch_out = to_keras_layout(lightning_model.eval().keras_output(to_torch_layout(x)))  # NHWC <-> NCHW for images
     np.testing.assert_allclose(torch_out, keras_model(x), atol=1e-5)
 
 

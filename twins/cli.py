@@ -142,7 +142,11 @@ def cmd_train(args: list[str]) -> int:
     parser.add_argument("--framework", choices=["lightning", "keras"], required=True)
     parser.add_argument("--json", type=str | None, default=None, help="write the result as JSON to this path")
     parser.add_argument("--epochs", type=int | None, default=None, help="shorthand for --trainer.max_epochs")
+    parser.add_argument("--out", type=str | None, default=None, help="folder for checkpoints (saved every epoch)")
+    parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --out")
     options = parse(parser, rest)
+    if options.resume and not options.out:
+        raise UsageError("--resume needs --out, the folder of the checkpoints to resume from")
     if options.framework == "keras":
         check_keras_options(parser, options)
     train(model_id, options)

@@ -68,12 +68,14 @@ def train(model_id, options) -> dict:
     if options.quiet:
         trainer_args |= {"enable_progress_bar": False, "enable_model_summary": False}
     say(options, f"{model_id} · {options.framework} · data: {datamodule.source} · {epochs} epochs · seed {options.seed}")
-    result = train_twin(options.framework, model_id, datamodule, arguments, options.seed, epochs, trainer_args, options.quiet)
+    result = train_twin(options.framework, model_id, datamodule, arguments, options.seed, epochs, trainer_args,
+                        options.quiet, checkpoint_dir=options.out, resume=options.resume)
     record = {"model": model_id, "framework": options.framework, "data": datamodule.source, "seed": options.seed,
               "epochs": epochs, **result.final(), "history": result.history}
-    say(options, format_metrics(record))
-    if options.json:
-        write_json(options.json, record)
+    if result.is_global_zero:  # under DDP every process runs this; one reports
+        say(options, format_metrics(record))
+        if options.json:
+            write_json(options.json, record)
     return record
 
 

@@ -9,6 +9,8 @@ imported lazily, so a Lightning-only run never loads TensorFlow.
 from __future__ import annotations
 
 import importlib
+import shutil
+from pathlib import Path
 
 from .fit_lightning import TRAINER_DEFAULTS, KerasStyleHistory, fit_lightning, quiet_lightning, seed_lightning
 from .models import make_keras, make_lightning
@@ -28,13 +30,37 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def train_twin(framework, model_id, datamodule, arguments, seed=0, epochs=1, trainer_args=None, quiet=False) -> RunResult:
-    """Seed, build and train one twin from its config arguments (what ``twins train`` runs)."""
+def train_twin(framework, model_id, datamodule, arguments, seed=0, epochs=1, trainer_args=None, quiet=False,
+               checkpoint_dir=None, resume=False, callbacks=()) -> RunResult:
+    """Seed, build and train one twin from its config arguments (what ``twins train`` runs).
+
+    ``checkpoint_dir``: save after every epoch (Lightning: ``lightning/last.ckpt``; Keras:
+    ``BackupAndRestore`` in ``keras/``, final weights in ``keras_final.weights.h5``);
+    ``resume=True`` continues from there, else starts afresh. ``callbacks``: of the twin's framework.
+    """
     if framework == "lightning":
         seed_lightning(seed)
         model = make_lightning(model_id, arguments)
-        return fit_lightning(model, datamodule, {"max_epochs": epochs, **(trainer_args or {})}, quiet)
+        options, ckpt_path = {"max_epochs": epochs, **(trainer_args or {})}, None
+        if checkpoint_dir:
+            from .checkpoints import lightning_checkpointing
+
+            directory = Path(checkpoint_dir) / "lightning"
+            saving = lightning_checkpointing(model_id, directory)
+            options["callbacks"] = [*(options.get("callbacks") or []), *saving.pop("callbacks")]
+            options.update(saving)
+            ckpt_path = str(directory / "last.ckpt") if resume and (directory / "last.ckpt").exists() else None
+        return fit_lightning(model, datamodule, options, quiet, callbacks=callbacks, ckpt_path=ckpt_path)
     from .fit_keras import fit_keras, seed_keras
 
     seed_keras(seed)
-    return fit_keras(make_keras(model_id, arguments), datamodule, epochs, quiet)
+    backup_dir = Path(checkpoint_dir) / "keras" if checkpoint_dir else None
+    if backup_dir and not resume:
+        shutil.rmtree(backup_dir, ignore_errors=True)
+    result = fit_keras(make_keras(model_id, arguments), datamodule, epochs, quiet, callbacks, backup_dir=backup_dir)
+    if checkpoint_dir:
+        from .io import atomic_target
+
+        with atomic_target(Path(checkpoint_dir) / "keras_final.weights.h5") as path:
+            result.model.save_weights(path)
+    return result

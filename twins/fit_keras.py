@@ -1,6 +1,7 @@
 """Train a Keras twin with ``model.fit`` on the datamodule's batches."""
 from __future__ import annotations
 
+import math
 import sys
 import time
 
@@ -9,6 +10,7 @@ import tensorflow as tf
 
 from datamodules.keras_adapter import keras_eval_data, keras_train_data
 
+from .errors import DivergenceError
 from .run_result import RunResult
 
 
@@ -26,22 +28,60 @@ class EpochTimer(keras.callbacks.Callback):
         self.epoch_seconds.append(time.perf_counter() - self._started)
 
 
+class StopOnDivergence(keras.callbacks.Callback):
+    """Raises ``DivergenceError`` at the first batch whose loss is NaN or infinite.
+
+    Keras' ``logs["loss"]`` is the running epoch mean, which turns non-finite at exactly the
+    batch whose loss did — the same epoch and step Lightning's twin reports.
+    """
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            raise DivergenceError("keras", self.epoch + 1, batch + 1, float(loss))
+
+
+class EpochCursor(keras.callbacks.Callback):
+    """Remembers the first epoch ``fit`` runs: ``initial_epoch``, or the one ``BackupAndRestore``
+    resumes at. The training stream reads it when Keras starts iterating (after this callback)."""
+
+    def __init__(self, initial_epoch: int = 0):
+        super().__init__()
+        self.first_epoch = None
+        self.initial_epoch = initial_epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.first_epoch is None:
+            self.first_epoch = epoch
+
+    def start(self) -> int:
+        return self.initial_epoch if self.first_epoch is None else self.first_epoch
+
+
 def seed_keras(seed: int) -> None:
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
 
 
-def fit_keras(model, datamodule, epochs=1, quiet=False, callbacks=(), initial_epoch=0) -> RunResult:
+def fit_keras(model, datamodule, epochs=1, quiet=False, callbacks=(), initial_epoch=0, backup_dir=None) -> RunResult:
     """``model.fit`` then ``model.evaluate`` of a compiled Keras twin on the datamodule's batches.
 
-    ``initial_epoch`` resumes: the training stream starts at that epoch's batches.
+    ``backup_dir``: ``BackupAndRestore`` saves weights + optimizer state there after every epoch
+    and a rerun resumes from it; the training stream then starts at the resumed epoch's batches.
     """
-    timer = EpochTimer()
+    timer, cursor = EpochTimer(), EpochCursor(initial_epoch)
+    resuming = [keras.callbacks.BackupAndRestore(str(backup_dir))] if backup_dir else []
+    if resuming and not model.built:
+        model.build((None, *datamodule.input_shape))
     verbose = 0 if quiet else (1 if sys.stdout.isatty() else 2)  # 2: one line per epoch in logs
-    train_data, steps_per_epoch = keras_train_data(datamodule, first_epoch=initial_epoch)
+    train_data, steps_per_epoch = keras_train_data(datamodule, first_epoch=cursor.start)
     fitted = model.fit(
         train_data, steps_per_epoch=steps_per_epoch, validation_data=keras_eval_data(datamodule, "val"),
-        epochs=epochs, initial_epoch=initial_epoch, shuffle=False, verbose=verbose, callbacks=[timer, *callbacks],
+        epochs=epochs, initial_epoch=initial_epoch, shuffle=False, verbose=verbose,
+        callbacks=[*resuming, cursor, timer, StopOnDivergence(), *callbacks],
     )
     test = model.evaluate(keras_eval_data(datamodule, "test"), verbose=0, return_dict=True)
     history = {k: [float(v) for v in values] for k, values in fitted.history.items()}

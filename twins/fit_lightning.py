@@ -6,7 +6,9 @@ import time
 import warnings
 
 import lightning as L
+import torch
 
+from .errors import DivergenceError
 from .run_result import RunResult
 
 
@@ -29,6 +31,18 @@ class KerasStyleHistory(L.Callback):
             if stage in ("train", "val"):
                 key = metric if stage == "train" else f"val_{metric}"
                 self.history.setdefault(key, []).append(float(value))
+
+
+class StopOnDivergence(L.Callback):
+    """Stops the run with a ``DivergenceError`` the moment a training loss is NaN or infinite.
+
+    On the CPU the check is free; on a GPU it costs one tiny host sync per step.
+    """
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+        loss = outputs.get("loss") if isinstance(outputs, dict) else outputs
+        if isinstance(loss, torch.Tensor) and not bool(torch.isfinite(loss.detach()).all()):
+            raise DivergenceError("lightning", trainer.current_epoch + 1, batch_idx + 1, float(loss.detach()))
 
 
 def seed_lightning(seed: int) -> None:
@@ -63,7 +77,7 @@ def fit_lightning(model, datamodule, trainer_args=None, quiet=False, callbacks=(
     history = KerasStyleHistory()
     options = {**TRAINER_DEFAULTS, "enable_progress_bar": not quiet, "enable_model_summary": not quiet}
     options.update(trainer_args or {})
-    options["callbacks"] = [history, *callbacks, *(options.get("callbacks") or [])]
+    options["callbacks"] = [history, StopOnDivergence(), *callbacks, *(options.get("callbacks") or [])]
     trainer = L.Trainer(**options)
     trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)
     tested = trainer.test(model, datamodule=datamodule, verbose=False)[0]

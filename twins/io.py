@@ -2,6 +2,7 @@
 half-way never leaves a half-written JSON or PNG behind."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -29,6 +30,24 @@ def atomic_write_bytes(path, data: bytes) -> Path:
         Path(temporary).unlink(missing_ok=True)
         raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
     return path
+
+
+@contextlib.contextmanager
+def atomic_target(path):
+    """Yields a temporary path next to ``path`` for a library to write to; renamed on success."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
+    temporary = path.with_name(f".tmp.{os.getpid()}.{path.name}")  # keeps the suffix libraries check
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    except OSError as error:
+        raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def write_json(path, record: dict) -> Path:

@@ -147,3 +147,7 @@ def torch_to_keras(torch_module: nn.Module, keras_model):
 from .transfer_kmeans import CENTROIDS  # noqa: E402
 
 CONVERTERS.append(CENTROIDS)
+
+from .transfer_deconv import DECONV_CONVERTERS  # noqa: E402  - Conv2DTranspose, BatchNorm of any rank (autoencoders, DCGAN)
+
+CONVERTERS.extend(DECONV_CONVERTERS)
