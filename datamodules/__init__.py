@@ -10,6 +10,7 @@ from .errors import DataError
 from .iris import IrisDataModule
 from .iris_clusters import IrisClusters
 from .fashion_autoencoder import FashionAutoencoderData, FashionDenoisingData
+from .mnist_gan import MNISTGANData
 from .mnist import FashionMNISTDataModule, MNISTDataModule
 
 REGISTRY: dict[str, type[ArrayDataModule]] = {
@@ -20,6 +21,7 @@ REGISTRY: dict[str, type[ArrayDataModule]] = {
     "iris_kmeans": IrisClusters,
     "fashion_autoencoder": FashionAutoencoderData,
     "fashion_denoising_ae": FashionDenoisingData,
+    "mnist_dcgan": MNISTGANData,
 }
 
 __all__ = [

@@ -9,6 +9,7 @@ import torch  # noqa: E402,F401
 from .tabular_mlp import TabularMLP  # noqa: E402
 from .kmeans import KMeans  # noqa: E402
 from .autoencoders import DenoisingAutoencoder, DenseAutoencoder  # noqa: E402
+from .dcgan import DCGAN  # noqa: E402
 
 REGISTRY = {
     "mpg_regression": TabularMLP,
@@ -18,6 +19,7 @@ REGISTRY = {
     "iris_kmeans": KMeans,
     "fashion_autoencoder": DenseAutoencoder,
     "fashion_denoising_ae": DenoisingAutoencoder,
+    "mnist_dcgan": DCGAN,
 }
 
 __all__ = ["REGISTRY", "TabularMLP"]

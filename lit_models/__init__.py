@@ -4,6 +4,7 @@ from .base import CourseModule, TORCH_ONLY_ARGS
 from .tabular_mlp import TabularMLP
 from .kmeans import KMeans
 from .autoencoders import DenoisingAutoencoder, DenseAutoencoder
+from .dcgan import DCGAN
 
 REGISTRY: dict[str, type[CourseModule]] = {
     "mpg_regression": TabularMLP,
@@ -13,6 +14,7 @@ REGISTRY: dict[str, type[CourseModule]] = {
     "iris_kmeans": KMeans,
     "fashion_autoencoder": DenseAutoencoder,
     "fashion_denoising_ae": DenoisingAutoencoder,
+    "mnist_dcgan": DCGAN,
 }
 
 __all__ = ["REGISTRY", "CourseModule", "TORCH_ONLY_ARGS", "TabularMLP"]

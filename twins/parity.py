@@ -58,10 +58,15 @@ def check_registries(**registries) -> list[str]:
 
 # --- b. output shapes -----------------------------------------------------------------------------
 
+def _keras_output(module, x: torch.Tensor) -> torch.Tensor:
+    """What the Keras twin returns: ``keras_output`` of a Lightning twin, a plain component's output."""
+    return module.keras_output(x) if hasattr(module, "keras_output") else module(x)
+
+
 def output_shapes(lightning_model, keras_model, x: np.ndarray) -> tuple[tuple, tuple]:
     """``(keras shape, lightning shape)`` of the eval-mode outputs on ``x``, in Keras' layout."""
     with torch.no_grad():
-        torch_shape = to_keras_layout(lightning_model.eval().keras_output(to_torch_layout(x))).shape
+        torch_shape = to_keras_layout(_keras_output(lightning_model.eval(), to_torch_layout(x))).shape
     return tuple(keras_model(x, training=False).shape), tuple(torch_shape)
 
 
@@ -70,7 +75,36 @@ def check_output_shapes(lightning_model, keras_model, x: np.ndarray) -> tuple:
     keras_shape, torch_shape = output_shapes(lightning_model, keras_model, x)
     if torch_shape != keras_shape:
         raise ParityError(f"output shapes differ: keras {keras_shape}, lightning {torch_shape}")
+    for name, torch_net, keras_net in components(lightning_model, keras_model):
+        in_component(name, check_output_shapes, torch_net, keras_net, component_input(keras_net, x))
     return keras_shape
+
+
+# --- networks of several components (a GAN's generator and discriminator) ------------------------
+
+def components(lightning_model, keras_model) -> list[tuple[str, nn.Module, object]]:
+    """``[(name, torch network, Keras network)]`` of the components a twin declares
+    (``components = ("generator", "discriminator")`` on the Lightning class; both twins have an
+    attribute of each name). Checks b, c and d check the whole pair, then each component."""
+    names = getattr(lightning_model, "components", ())
+    return [(name, getattr(lightning_model, name), getattr(keras_model, name)) for name in names]
+
+
+def component_input(keras_net, x: np.ndarray, seed: int = 0) -> np.ndarray:
+    """``x`` for a component that reads data shaped like ``x``; otherwise (a generator reading
+    noise) seeded standard-normal draws of its input shape, one per sample of ``x``."""
+    shape = tuple(keras_net.input_shape[1:])
+    if shape == tuple(x.shape[1:]):
+        return x
+    return np.random.default_rng(seed).standard_normal((len(x), *shape)).astype(np.float32)
+
+
+def in_component(name: str, check, *args, **kwargs):
+    """Run ``check`` on one component; its ``ParityError`` names the component."""
+    try:
+        return check(*args, **kwargs)
+    except ParityError as error:
+        raise ParityError(f"{name}: {error}") from None
 
 
 # --- c. parameter counts --------------------------------------------------------------------------
@@ -98,7 +132,10 @@ def check_parameter_counts(lightning_model, keras_model) -> dict:
         raise ParityError(f"trainable parameters: keras {k['trainable']}, lightning {t['trainable']} − explained {explained}")
     if t["buffers"] != k["non_trainable"]:
         raise ParityError(f"non-trainable: keras {k['non_trainable']}, lightning buffers + frozen {t['buffers']}")
-    return {"keras": k, "lightning": t, "explained": explained}
+    record = {"keras": k, "lightning": t, "explained": explained}
+    parts = {name: in_component(name, check_parameter_counts, torch_net, keras_net)
+             for name, torch_net, keras_net in components(lightning_model, keras_model)}
+    return record | ({"components": parts} if parts else {})
 
 
 # --- d. forward parity ----------------------------------------------------------------------------
@@ -106,7 +143,7 @@ def check_parameter_counts(lightning_model, keras_model) -> dict:
 def forward_max_abs_diff(lightning_model, keras_model, x: np.ndarray) -> float:
     """max |Δ| of the eval-mode outputs on ``x`` (weights as they are)."""
     with torch.no_grad():
-        torch_out = to_keras_layout(lightning_model.eval().keras_output(to_torch_layout(x)))
+        torch_out = to_keras_layout(_keras_output(lightning_model.eval(), to_torch_layout(x)))
     return float(np.max(np.abs(torch_out - np.asarray(keras_model(x, training=False)))))
 
 
@@ -116,6 +153,11 @@ def check_forward(lightning_model, keras_model, x: np.ndarray, atol: float = FOR
     diff = forward_max_abs_diff(lightning_model, keras_model, x)
     if not diff <= atol:
         raise ParityError(f"forward outputs differ after weight transfer: max |Δ| = {diff:.3g} > {atol:g}")
+    for name, torch_net, keras_net in components(lightning_model, keras_model):
+        part = in_component(name, forward_max_abs_diff, torch_net, keras_net, component_input(keras_net, x))
+        if not part <= atol:
+            raise ParityError(f"{name}: forward outputs differ after weight transfer: max |Δ| = {part:.3g} > {atol:g}")
+        diff = max(diff, part)
     return diff
 
 
