@@ -22,6 +22,9 @@ REGISTRY: dict[str, type[ArrayDataModule]] = {
     "fashion_autoencoder": FashionAutoencoderData,
     "fashion_denoising_ae": FashionDenoisingData,
     "mnist_dcgan": MNISTGANData,
+    "fashion_mlp": FashionMNISTDataModule,
+    "fashion_cnn": FashionMNISTDataModule,
+    "mnist_cnn": MNISTDataModule,
 }
 
 __all__ = [

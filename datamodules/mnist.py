@@ -14,7 +14,8 @@ images, train = the remaining 55,000, test = the 10,000 test images. Samples: x 
 - ``"digits"``: an offline **substitute**, scikit-learn's 1,797 8×8 digits upscaled to 28×28
   (each pixel → 3×3, centred with a 2-pixel border like MNIST's 20×20 box). Its ``source``
   label says "substitute" in every output. Splits: test = the last 297 images, validation =
-  the first 250 of the other 1,500, train = the remaining 1,250.
+  the first 250 of the other 1,500, train = the remaining 1,250. ``image_size`` (substitute
+  only) renders them smaller — 8 is the digits' own size — for fast tests of the same networks.
 
 ``limit_train`` / ``limit_eval`` keep only the first n training / validation and test images
 (small runs and tests).
@@ -101,26 +102,34 @@ def read_npz(path: Path) -> tuple[np.ndarray, ...]:
 
 # --- the substitute ------------------------------------------------------------------------------
 
-def digits_28x28() -> tuple[np.ndarray, np.ndarray]:
-    """scikit-learn's digits as uint8 (1797, 28, 28) images in 0..255 and their labels."""
+def digits_images(size: int = 28) -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's digits as uint8 (1797, size, size) images in 0..255, and their labels.
+
+    Each 8×8 pixel becomes a k×k square (k = size // 8), centred in the frame: 28 → 3×3 squares
+    with a 2-pixel border, like MNIST's digits in a 20×20 box of a 28×28 image.
+    """
     from sklearn.datasets import load_digits
 
+    if size < 8:
+        raise DataError(f"image_size must be at least 8 (the digits' own size), got {size}")
     digits = load_digits()
-    images = np.kron(digits.images, np.ones((3, 3)))             # 8×8 → 24×24
-    images = np.pad(images, ((0, 0), (2, 2), (2, 2)))            # 24×24 → 28×28, centred
+    factor = size // 8
+    border = (size - 8 * factor) // 2
+    images = np.kron(digits.images, np.ones((factor, factor)))
+    images = np.pad(images, ((0, 0), (border, size - 8 * factor - border), (border, size - 8 * factor - border)))
     return np.round(images * (255.0 / 16.0)).astype(np.uint8), digits.target
 
 
-def digits_raw() -> tuple[np.ndarray, ...]:
+def digits_raw(size: int = 28) -> tuple[np.ndarray, ...]:
     """The substitute as ``(x_train, y_train, x_test, y_test)`` uint8: the last 297 are the test set."""
-    images, labels = digits_28x28()
+    images, labels = digits_images(size)
     return images[:1500], labels[:1500], images[1500:], labels[1500:]
 
 
 # --- the datamodules -----------------------------------------------------------------------------
 
 def scaled(images: np.ndarray) -> np.ndarray:
-    """uint8 (n, 28, 28) → float32 (n, 28, 28, 1) in [0, 1], the course's ``/ 255``."""
+    """uint8 (n, H, W) → float32 (n, H, W, 1) in [0, 1], the course's ``/ 255``."""
     return (images.astype(np.float32) / np.float32(255.0))[..., None]
 
 
@@ -134,6 +143,8 @@ class MNISTFamilyDataModule(ArrayDataModule):
         seed: seed of the training batch order.
         limit_train: keep only the first ``limit_train`` training images (``None``: all).
         limit_eval: keep only the first ``limit_eval`` validation and test images (``None``: all).
+        image_size: side of the substitute's images (28; 8 = the digits' own size). The real
+            data is 28×28 only.
     """
 
     title = ""
@@ -141,11 +152,14 @@ class MNISTFamilyDataModule(ArrayDataModule):
     validation_size = {"download": 5000, "digits": 250}
 
     def __init__(self, source: Source = "download", data_dir: str | None = None, batch_size: int = 32,
-                 seed: int = 0, limit_train: int | None = None, limit_eval: int | None = None):
+                 seed: int = 0, limit_train: int | None = None, limit_eval: int | None = None, image_size: int = 28):
         super().__init__(batch_size=batch_size, validation_split=0.0, seed=seed)
         if source not in self.validation_size:
             raise DataError(f"unknown source {source!r}: use 'download' (the real {self.title}) or 'digits' (offline substitute)")
+        if source == "download" and image_size != 28:
+            raise DataError(f"image_size {image_size} applies to the substitute only: {self.title} images are 28x28")
         self.source_name = source
+        self.image_size = image_size
         self.data_dir = data_dir
         self.limit_train = limit_train
         self.limit_eval = limit_eval
@@ -154,7 +168,9 @@ class MNISTFamilyDataModule(ArrayDataModule):
     def describe(self) -> str:
         """The ``source`` label printed in every output; says "substitute" for the digits."""
         if self.source_name == "digits":
-            return f"substitute: scikit-learn 8x8 digits upscaled to 28x28 (not {self.title})"
+            size = self.image_size
+            scale = f" upscaled to {size}x{size}" if size != 8 else ""
+            return f"substitute: scikit-learn 8x8 digits{scale} (not {self.title})"
         return f"{self.title} (28x28, 60,000 train + 10,000 test)"
 
     @property
@@ -168,7 +184,7 @@ class MNISTFamilyDataModule(ArrayDataModule):
         raise NotImplementedError
 
     def load_splits(self) -> ArraySplits:
-        x_train, y_train, x_test, y_test = digits_raw() if self.source_name == "digits" else self.read_real()
+        x_train, y_train, x_test, y_test = digits_raw(self.image_size) if self.source_name == "digits" else self.read_real()
         n_val = self.validation_size[self.source_name]
         train, val = slice(n_val, None), slice(0, n_val)
         keep_train, keep_eval = slice(0, self.limit_train), slice(0, self.limit_eval)

@@ -7,6 +7,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import torch  # noqa: E402,F401
 
 from .tabular_mlp import TabularMLP  # noqa: E402
+from .image_classifiers import ConvClassifier, ImageMLP  # noqa: E402
 from .kmeans import KMeans  # noqa: E402
 from .autoencoders import DenoisingAutoencoder, DenseAutoencoder  # noqa: E402
 from .dcgan import DCGAN  # noqa: E402
@@ -20,6 +21,9 @@ REGISTRY = {
     "fashion_autoencoder": DenseAutoencoder,
     "fashion_denoising_ae": DenoisingAutoencoder,
     "mnist_dcgan": DCGAN,
+    "fashion_mlp": ImageMLP,
+    "fashion_cnn": ConvClassifier,
+    "mnist_cnn": ConvClassifier,
 }
 
 __all__ = ["REGISTRY", "TabularMLP"]

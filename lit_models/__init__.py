@@ -2,6 +2,7 @@
 ``keras_models.REGISTRY`` must hold the same ids (a parity test checks it)."""
 from .base import CourseModule, TORCH_ONLY_ARGS
 from .tabular_mlp import TabularMLP
+from .image_classifiers import ConvClassifier, ImageMLP
 from .kmeans import KMeans
 from .autoencoders import DenoisingAutoencoder, DenseAutoencoder
 from .dcgan import DCGAN
@@ -15,6 +16,9 @@ REGISTRY: dict[str, type[CourseModule]] = {
     "fashion_autoencoder": DenseAutoencoder,
     "fashion_denoising_ae": DenoisingAutoencoder,
     "mnist_dcgan": DCGAN,
+    "fashion_mlp": ImageMLP,
+    "fashion_cnn": ConvClassifier,
+    "mnist_cnn": ConvClassifier,
 }
 
 __all__ = ["REGISTRY", "CourseModule", "TORCH_ONLY_ARGS", "TabularMLP"]

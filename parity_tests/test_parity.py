@@ -10,6 +10,7 @@ import pytest
 
 from configs import load_config
 from twins import parity
+from twins.errors import DivergenceError
 from twins.fit import fit_keras, fit_lightning, seed_keras, seed_lightning
 from twins.models import make_datamodule, make_keras, make_lightning, model_arguments
 from twins.transfer import keras_to_torch
@@ -71,16 +72,20 @@ def converged_val_losses(framework, model_id, seeds, break_twin=None):
     losses = []
     for seed in range(seeds):
         datamodule = make_datamodule(model_id, seed)
-        arguments = model_arguments(model_id, datamodule)
-        if framework == "keras":
-            seed_keras(seed)
-            result = fit_keras(make_keras(model_id, arguments), datamodule, epochs, quiet=True)
-        else:
-            seed_lightning(seed)
-            model = make_lightning(model_id, arguments)
-            if break_twin:
-                break_twin(model)
-            result = fit_lightning(model, datamodule, {"max_epochs": epochs, **QUIET}, quiet=True)
+        arguments = model_arguments(model_id, datamodule, **converged_settings(model_id).get("model", {}))
+        try:
+            if framework == "keras":
+                seed_keras(seed)
+                result = fit_keras(make_keras(model_id, arguments), datamodule, epochs, quiet=True)
+            else:
+                seed_lightning(seed)
+                model = make_lightning(model_id, arguments)
+                if break_twin:
+                    break_twin(model)
+                result = fit_lightning(model, datamodule, {"max_epochs": epochs, **QUIET}, quiet=True)
+        except DivergenceError:  # the runners stop at a NaN/inf loss (a sign-flipped twin gets there): not converged
+            losses.append(float("inf"))
+            continue
         losses.append(result.history["val_loss"][-1])
     return losses
 

@@ -1,0 +1,69 @@
+"""The course's Day-1 image classifiers as Keras 3 models: ``ImageMLP`` and ``ConvClassifier``.
+
+Twin: ``lit_models/image_classifiers.py`` (same names, same arguments). Like ``keras.applications``,
+the capitalised names are functions that return a model — compiled with the config's recipe.
+Inputs are channels-last (N, H, W, C), as the course feeds them.
+"""
+from __future__ import annotations
+
+import keras
+
+from .base import compile_course_model
+
+
+def add_dense_head(model: keras.Sequential, dense_units, dropout: float, output_units: int, output_activation: str) -> None:
+    """[Dense(u, relu) → Dropout(dropout)?] per hidden width, then Dense(output_units, output_activation)."""
+    for units in dense_units:
+        model.add(keras.layers.Dense(units, activation="relu"))
+        if dropout:
+            model.add(keras.layers.Dropout(dropout))
+    model.add(keras.layers.Dense(output_units, activation=output_activation))
+
+
+def ImageMLP(
+    input_shape: list[int] = (28, 28, 1),
+    hidden_units: list[int] = (300, 100),
+    output_units: int = 10,
+    output_activation: str = "softmax",
+    loss: str = "sparse_categorical_crossentropy",
+    metrics: list[str] = ("accuracy",),
+    optimizer: str = "sgd",
+    learning_rate: float = 0.01,
+) -> keras.Sequential:
+    """Flatten(input_shape) → Dense(h, relu) per hidden layer → Dense(output_units, softmax).
+
+    Shapes: x (batch, H, W, C) float32 → probabilities (batch, output_units).
+    """
+    model = keras.Sequential(name="image_mlp")
+    model.add(keras.Input(shape=tuple(input_shape)))
+    model.add(keras.layers.Flatten())
+    add_dense_head(model, hidden_units, 0.0, output_units, output_activation)
+    return compile_course_model(model, loss, list(metrics), optimizer, learning_rate)
+
+
+def ConvClassifier(
+    input_shape: list[int] = (28, 28, 1),
+    conv_blocks: list[list[list[int]]] = (((32, 3),), ((64, 3),)),
+    dense_units: list[int] = (64,),
+    dropout: float = 0.0,
+    output_units: int = 10,
+    output_activation: str = "softmax",
+    loss: str = "sparse_categorical_crossentropy",
+    metrics: list[str] = ("accuracy",),
+    optimizer: str = "sgd",
+    learning_rate: float = 0.01,
+) -> keras.Sequential:
+    """Per block: Conv2D(filters, kernel, relu, same) per entry, then MaxPooling2D(2); then
+    Flatten → [Dense(u, relu) → Dropout(dropout)] per ``dense_units`` → Dense(output_units, softmax).
+
+    Shapes: x (batch, H, W, C) float32 → probabilities (batch, output_units).
+    """
+    model = keras.Sequential(name="conv_classifier")
+    model.add(keras.Input(shape=tuple(input_shape)))
+    for block in conv_blocks:
+        for filters, kernel in block:
+            model.add(keras.layers.Conv2D(filters, kernel, activation="relu", padding="same"))
+        model.add(keras.layers.MaxPooling2D(2))
+    model.add(keras.layers.Flatten())
+    add_dense_head(model, dense_units, dropout, output_units, output_activation)
+    return compile_course_model(model, loss, list(metrics), optimizer, learning_rate)
