@@ -61,6 +61,7 @@ def test_same_seed_same_run_and_a_resumed_run_ends_like_an_uninterrupted_one(mod
     with pytest.raises(Crash):
         train(model_id, framework, tmp_path / "crashed", callbacks=[crash])
     resumed = train(model_id, framework, tmp_path / "crashed", resume=True)
+    assert len(resumed.history["loss"]) == EPOCHS - 1, "the rerun started from scratch instead of resuming"
     assert_same_run(first, resumed)
 
 

@@ -66,7 +66,9 @@ def lightning_checkpointing(model_id: str, directory) -> dict:
         "enable_checkpointing": True,
         "plugins": [AtomicCheckpointIO()],
         "callbacks": [
-            ModelCheckpoint(dirpath=directory, save_last=True, save_top_k=0, every_n_epochs=1),
+            # monitor=None + save_top_k=1: the newest epoch replaces the previous one, as "last.ckpt"
+            ModelCheckpoint(dirpath=directory, filename="last", save_top_k=1, every_n_epochs=1,
+                            enable_version_counter=False),
             CheckpointExtras(model_id),
         ],
     }

@@ -5,6 +5,8 @@
     twins train MODEL --framework lightning|keras [--seed N] [--json PATH] [--trainer.* ...] [--config FILE]
     twins compare MODEL [--epochs N] [--seed N] [--json PATH] [--out DIR] [--quiet]
     twins cluster [--seed N] [--batch-size N] [--json PATH] [--out DIR]   (Day 2: K-Means twins, DBSCAN, PCA on Iris)
+    twins featuremaps MODEL --out DIR [--train keras|lightning] [--epochs N] [--images N] [--layers N]   (CNN feature maps)
+    twins predict MODEL --image PHOTO [--checkpoint CKPT | --epochs N] [--json PATH]   (classify your own photo)
 
 ``--model.*`` and ``--data.*`` override the config (``configs/MODEL.yaml``) for both twins;
 ``--trainer.*`` takes every ``lightning.Trainer`` argument (jsonargparse, LightningCLI style).
@@ -41,6 +43,8 @@ def one_line(error: BaseException) -> str:
     given = re.search(r"Given value: (.*)", text)
     if key and given:
         return f"invalid value for --{key.group(1)}: {given.group(1).strip()!r}"
+    if "Connection closed by peer" in text:  # gloo, when another DDP process died
+        return "another process of this distributed run stopped (connection closed by peer); the run was ended"
     required = re.match(r"the following arguments are required: (.*)", text)
     if required:
         return "missing required option " + ", ".join(f"--{name.strip()}" for name in required.group(1).split(","))
@@ -191,6 +195,22 @@ def cmd_cluster(args: list[str]) -> int:
 
 COMMANDS = {"list": cmd_list, "summary": cmd_summary, "train": cmd_train, "compare": cmd_compare}
 COMMANDS["cluster"] = cmd_cluster
+
+
+def cmd_featuremaps(args: list[str]) -> int:
+    from twins.featuremaps import command
+
+    return command(args)
+
+
+def cmd_predict(args: list[str]) -> int:
+    from twins.predict import command
+
+    return command(args)
+
+
+COMMANDS["featuremaps"] = cmd_featuremaps
+COMMANDS["predict"] = cmd_predict
 
 
 def needs_tensorflow(args: list[str]) -> bool:

@@ -56,6 +56,7 @@ def quiet_lightning() -> None:
     warnings.filterwarnings("ignore", ".*does not have many workers.*")
     warnings.filterwarnings("ignore", ".*number of training batches.*")
     warnings.filterwarnings("ignore", ".*LeafSpec.*")
+    warnings.filterwarnings("ignore", ".*exists and is not empty.*")  # resuming into --out
 
 
 #: Trainer defaults of the twins: reproducible, and nothing written unless asked for.
