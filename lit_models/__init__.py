@@ -2,6 +2,8 @@
 ``keras_models.REGISTRY`` must hold the same ids (a parity test checks it)."""
 from .base import CourseModule, TORCH_ONLY_ARGS
 from .tabular_mlp import TabularMLP
+from .sequence_regressor import SequenceLinear, SequenceRNN
+from .imdb_bilstm import BiLSTMClassifier
 from .image_classifiers import ConvClassifier, ImageMLP
 from .kmeans import KMeans
 from .autoencoders import DenoisingAutoencoder, DenseAutoencoder
@@ -12,6 +14,12 @@ REGISTRY: dict[str, type[CourseModule]] = {
     "mpg_classification": TabularMLP,
     "iris_mlp": TabularMLP,
     "csv_regression": TabularMLP,
+    "series_linear": SequenceLinear,
+    "series_simple_rnn": SequenceRNN,
+    "series_lstm": SequenceRNN,
+    "jena_lstm": SequenceRNN,
+    "imdb_bilstm": BiLSTMClassifier,
+    "imdb_bilstm_stacked": BiLSTMClassifier,
     "iris_kmeans": KMeans,
     "fashion_autoencoder": DenseAutoencoder,
     "fashion_denoising_ae": DenoisingAutoencoder,

@@ -92,3 +92,12 @@ def test_a_worker_that_dies_ends_the_run_with_one_line(tmp_path):
     assert stderr.splitlines()[-1] == ("twins: error: another process of this distributed run stopped "
                                       "(connection closed by peer); the run was ended"), stderr[-1500:]
     assert not (tmp_path / "never.json").exists()
+
+
+def test_keras_twin_trains_under_mirrored_strategy():
+    """``--keras_strategy mirrored``: on this machine one replica (the CPU), same result as without."""
+    datamodule = make_datamodule(MODEL, SEED)
+    arguments = model_arguments(MODEL, datamodule)
+    plain = train_twin("keras", MODEL, datamodule, arguments, SEED, 2, quiet=True)
+    mirrored = train_twin("keras", MODEL, datamodule, arguments, SEED, 2, quiet=True, keras_strategy="mirrored")
+    assert_close_metrics(mirrored.final(), plain.final())

@@ -148,11 +148,15 @@ def cmd_train(args: list[str]) -> int:
     parser.add_argument("--epochs", type=int | None, default=None, help="shorthand for --trainer.max_epochs")
     parser.add_argument("--out", type=str | None, default=None, help="folder for checkpoints (saved every epoch)")
     parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --out")
+    parser.add_argument("--keras_strategy", choices=["none", "mirrored"], default="none",
+                        help="Keras only: train under tf.distribute.MirroredStrategy")
     options = parse(parser, rest)
     if options.resume and not options.out:
         raise UsageError("--resume needs --out, the folder of the checkpoints to resume from")
     if options.framework == "keras":
         check_keras_options(parser, options)
+    elif options.keras_strategy != "none":
+        raise UsageError("--keras_strategy applies to --framework keras only")
     train(model_id, options)
     return 0
 

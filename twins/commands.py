@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from .fit import seed_lightning, train_twin
-from .io import write_json
+from .io import ensure_writable, write_json
 from .models import make_datamodule, make_keras, make_lightning, model_arguments
 
 FRAMEWORKS = ("keras", "lightning")
@@ -60,6 +60,8 @@ def print_summary(record: dict) -> None:
 # --- train ---------------------------------------------------------------------------------------
 
 def train(model_id, options) -> dict:
+    ensure_writable(options.json)
+    ensure_writable(options.out and Path(options.out) / "last")
     datamodule = datamodule_from(model_id, options)
     arguments = arguments_from(model_id, datamodule, options)
     trainer_args = dict(vars(options.trainer))
@@ -69,7 +71,8 @@ def train(model_id, options) -> dict:
         trainer_args |= {"enable_progress_bar": False, "enable_model_summary": False}
     say(options, f"{model_id} · {options.framework} · data: {datamodule.source} · {epochs} epochs · seed {options.seed}")
     result = train_twin(options.framework, model_id, datamodule, arguments, options.seed, epochs, trainer_args,
-                        options.quiet, checkpoint_dir=options.out, resume=options.resume)
+                        options.quiet, checkpoint_dir=options.out, resume=options.resume,
+                        keras_strategy=options.keras_strategy)
     record = {"model": model_id, "framework": options.framework, "data": datamodule.source, "seed": options.seed,
               "epochs": epochs, **result.final(), "history": result.history}
     if result.is_global_zero:  # under DDP every process runs this; one reports
@@ -96,6 +99,8 @@ def transferred_forward_diff(model_id, keras_model, arguments, x: np.ndarray) ->
 
 
 def compare(model_id, options) -> dict:
+    ensure_writable(options.json)
+    ensure_writable(options.out and Path(options.out) / "plot")
     datamodule = datamodule_from(model_id, options)
     arguments = arguments_from(model_id, datamodule, options)
     from configs import load_config

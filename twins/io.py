@@ -50,6 +50,14 @@ def atomic_target(path):
         temporary.unlink(missing_ok=True)
 
 
+def ensure_writable(path) -> None:
+    """Fail before a long run, not after it: create ``path``'s folder and a probe file in it."""
+    if path is None:
+        return
+    atomic_write_bytes(Path(path).parent / f".probe.{os.getpid()}", b"")
+    (Path(path).parent / f".probe.{os.getpid()}").unlink()
+
+
 def write_json(path, record: dict) -> Path:
     return atomic_write_bytes(path, (json.dumps(record, indent=2) + "\n").encode())
 
