@@ -8,6 +8,9 @@ from .core import ArraySplits, BatchOrder, keras_validation_split
 from .csv_table import CSVDataModule
 from .errors import DataError
 from .iris import IrisDataModule
+from .series import SeriesDataModule
+from .jena import JenaDataModule
+from .imdb import IMDBDataModule
 from .iris_clusters import IrisClusters
 from .fashion_autoencoder import FashionAutoencoderData, FashionDenoisingData
 from .mnist_gan import MNISTGANData
@@ -18,6 +21,12 @@ REGISTRY: dict[str, type[ArrayDataModule]] = {
     "mpg_classification": AutoMPGClassification,
     "iris_mlp": IrisDataModule,
     "csv_regression": CSVDataModule,
+    "series_linear": SeriesDataModule,
+    "series_simple_rnn": SeriesDataModule,
+    "series_lstm": SeriesDataModule,
+    "jena_lstm": JenaDataModule,
+    "imdb_bilstm": IMDBDataModule,
+    "imdb_bilstm_stacked": IMDBDataModule,
     "iris_kmeans": IrisClusters,
     "fashion_autoencoder": FashionAutoencoderData,
     "fashion_denoising_ae": FashionDenoisingData,

@@ -7,6 +7,8 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import torch  # noqa: E402,F401
 
 from .tabular_mlp import TabularMLP  # noqa: E402
+from .sequence_regressor import SequenceLinear, SequenceRNN  # noqa: E402
+from .imdb_bilstm import BiLSTMClassifier  # noqa: E402
 from .image_classifiers import ConvClassifier, ImageMLP  # noqa: E402
 from .kmeans import KMeans  # noqa: E402
 from .autoencoders import DenoisingAutoencoder, DenseAutoencoder  # noqa: E402
@@ -17,6 +19,12 @@ REGISTRY = {
     "mpg_classification": TabularMLP,
     "iris_mlp": TabularMLP,
     "csv_regression": TabularMLP,
+    "series_linear": SequenceLinear,
+    "series_simple_rnn": SequenceRNN,
+    "series_lstm": SequenceRNN,
+    "jena_lstm": SequenceRNN,
+    "imdb_bilstm": BiLSTMClassifier,
+    "imdb_bilstm_stacked": BiLSTMClassifier,
     "iris_kmeans": KMeans,
     "fashion_autoencoder": DenseAutoencoder,
     "fashion_denoising_ae": DenoisingAutoencoder,

@@ -9,10 +9,29 @@
 """
 from __future__ import annotations
 
-import math
-
+import numpy as np
 import torch
 from torch.optim import SGD, Optimizer
+
+
+def _keras_step_size(lr: float, beta1: float, beta2: float, t: int) -> float:
+    """lr·√(1 − β2ᵗ)/(1 − β1ᵗ) in float32, as Keras computes it (β cast to float32, then the
+    power): 1 − 0.999f is 1.3e-5 off 0.001, which in double precision would shift every step by 6e-6."""
+    f32 = np.float32
+    beta1_power, beta2_power = f32(beta1) ** f32(t), f32(beta2) ** f32(t)
+    return float(f32(lr) * np.sqrt(f32(1) - beta2_power) / (f32(1) - beta1_power))
+
+
+def _gradient_and_square(grad: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(g, g²)`` as Keras' TF backend forms them. A sparse gradient (``nn.Embedding(sparse=True)``:
+    one row per lookup, like TF's ``IndexedSlices``) is summed per row for g, but squared row by
+    row *before* summing for g² — Keras squares the slices (``ops.square`` keeps them sparse), so
+    a token seen k times in a batch gets Σ gᵢ², not (Σ gᵢ)²."""
+    if not grad.is_sparse:
+        return grad, grad.square()
+    indices, values = grad._indices(), grad._values()
+    squares = torch.sparse_coo_tensor(indices, values.square(), grad.shape)
+    return grad.coalesce().to_dense(), squares.coalesce().to_dense()
 
 
 class KerasAdam(Optimizer):
@@ -20,6 +39,8 @@ class KerasAdam(Optimizer):
 
     m ← m + (g − m)(1 − β1);  v ← v + (g² − v)(1 − β2)
     θ ← θ − lr·√(1 − β2ᵗ)/(1 − β1ᵗ) · m / (√v + ε)
+
+    Sparse gradients (embeddings) follow Keras' ``IndexedSlices`` arithmetic: see ``_gradient_and_square``.
     """
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-7):
@@ -43,9 +64,10 @@ class KerasAdam(Optimizer):
                     state["v"] = torch.zeros_like(param)
                 state["step"] += 1
                 t = state["step"]
-                state["m"].add_((param.grad - state["m"]) * (1 - beta1))
-                state["v"].add_((param.grad.square() - state["v"]) * (1 - beta2))
-                step_size = group["lr"] * math.sqrt(1 - beta2**t) / (1 - beta1**t)
+                gradient, squared = _gradient_and_square(param.grad)
+                state["m"].add_((gradient - state["m"]) * (1 - beta1))
+                state["v"].add_((squared - state["v"]) * (1 - beta2))
+                step_size = _keras_step_size(group["lr"], beta1, beta2, t)
                 param.addcdiv_(state["m"], state["v"].sqrt().add_(group["eps"]), value=-step_size)
         return loss
 

@@ -40,6 +40,35 @@ def _relative(a, b) -> float:
     return float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(b))), 1e-12))
 
 
+def _keras_gradient(gradient):
+    """A Keras gradient for the torch side: a numpy array, or — for TF's ``IndexedSlices`` of an
+    embedding (one row per lookup) — the torch sparse tensor with the same rows."""
+    if isinstance(gradient, tf.IndexedSlices):
+        indices = torch.from_numpy(np.asarray(gradient.indices, dtype=np.int64))[None]
+        values = torch.from_numpy(np.asarray(gradient.values))
+        return torch.sparse_coo_tensor(indices, values, tuple(gradient.dense_shape.numpy()))
+    return np.asarray(gradient)
+
+
+def _dense(gradient) -> np.ndarray:
+    """A gradient as a numpy array (a sparse one — an embedding's rows per lookup — summed per row)."""
+    if isinstance(gradient, torch.Tensor):
+        return (gradient.coalesce().to_dense() if gradient.is_sparse else gradient).numpy()
+    return gradient
+
+
+def _update_difference(torch_after, keras_after, before) -> float:
+    """Relative difference of two weight updates (after − before) beyond float32's resolution.
+
+    An update is only known to one float32 spacing (ulp) of the weights it was added to: Adam's
+    steps of ≈ lr = 1e-3 on weights of ≈ 0.3 resolve to 3e-5 relative, so one ulp of rounding
+    in either framework would otherwise read as a 3e-5 difference. That one ulp is discounted."""
+    torch_update, keras_update = np.float64(torch_after) - before, np.float64(keras_after) - before
+    scale = max(float(np.max(np.abs(before), initial=0.0)), float(np.max(np.abs(keras_after), initial=0.0)))
+    excess = max(float(np.max(np.abs(torch_update - keras_update), initial=0.0)) - float(np.spacing(np.float32(scale))), 0.0)
+    return excess / max(float(np.max(np.abs(keras_update), initial=0.0)), 1e-12)
+
+
 # --- a. registries --------------------------------------------------------------------------------
 
 def check_registries(**registries) -> list[str]:
@@ -193,7 +222,7 @@ def keras_gradients_in_torch_layout(keras_model, lightning_model, x, y) -> tuple
     for (_, layer, _, converter), group in zip(paired_layers(keras_model, lightning_model), variables):
         chunk = grads[position : position + len(group)]
         position += len(group)
-        arrays += converter.to_torch([np.zeros(v.shape, np.float32) if g is None else np.asarray(g) for v, g in zip(group, chunk)])
+        arrays += converter.to_torch([np.zeros(v.shape, np.float32) if g is None else _keras_gradient(g) for v, g in zip(group, chunk)])
     return float(loss), arrays
 
 
@@ -227,8 +256,8 @@ def step_check(kind: str):
 
 def check_one_step(lightning_model, keras_model, x: np.ndarray, y: np.ndarray, rtol: float = STEP_RTOL) -> dict:
     """One optimizer step from identical weights, in stages: the loss, the gradients, then the
-    weight *updates* (after − before; comparing the weights themselves would hide a wrong
-    learning rate behind the size of the weights).
+    weight *updates* from the same gradients (after − before; comparing the weights themselves
+    would hide a wrong learning rate behind the size of the weights).
 
     A twin trained otherwise declares how (``training_kind``, see ``TRAINING_KINDS``) and gets the
     step check of that kind, in the same stages."""
@@ -247,13 +276,21 @@ def check_one_step(lightning_model, keras_model, x: np.ndarray, y: np.ndarray, r
     tensors = torch_layout_tensors(lightning_model)
     measured = {
         "loss": _relative(loss.item(), keras_loss),
-        "gradients": max(_relative(t.grad.numpy(), g) for t, g in zip(tensors, keras_grads) if t.grad is not None),
+        "gradients": max(_relative(_dense(t.grad), _dense(g)) for t, g in zip(tensors, keras_grads) if t.grad is not None),
     }
+    # The update stage isolates the optimizer: both frameworks step with Keras' gradients (just
+    # compared). Adam divides by √v + ε, so on entries with |g| ≈ 1e-5 a round-off difference
+    # of the gradients (stage 2) would be magnified ~1e4× into the update and hide the rule under test.
+    for tensor, gradient in zip(tensors, keras_grads):
+        if tensor.grad is not None and tensor.grad.is_sparse:
+            tensor.grad = gradient  # an embedding: Keras' rows per lookup (torch sparse, see _keras_gradient)
+        elif tensor.grad is not None:
+            tensor.grad.copy_(torch.from_numpy(np.ascontiguousarray(gradient)))
     optimizer.step()
     keras_model.train_on_batch(x, y)
     after = keras_weights_in_torch_layout(keras_model, lightning_model)
     measured["updates"] = max(
-        _relative(t.detach().numpy() - b, a - b) for t, a, b in zip(tensors, after, before) if t.requires_grad
+        _update_difference(t.detach().numpy(), a, b) for t, a, b in zip(tensors, after, before) if t.requires_grad
     )
     for stage, value in measured.items():
         if not value <= rtol:

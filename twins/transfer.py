@@ -151,3 +151,7 @@ CONVERTERS.append(CENTROIDS)
 from .transfer_deconv import DECONV_CONVERTERS  # noqa: E402  - Conv2DTranspose, BatchNorm of any rank (autoencoders, DCGAN)
 
 CONVERTERS.extend(DECONV_CONVERTERS)
+
+from .transfer_recurrent import RECURRENT_CONVERTERS  # noqa: E402
+
+CONVERTERS.extend(RECURRENT_CONVERTERS)
