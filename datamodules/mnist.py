@@ -148,7 +148,7 @@ class MNISTFamilyDataModule(ArrayDataModule):
     """
 
     title = ""
-    classes: tuple[str, ...] = ()
+    dataset_classes: tuple[str, ...] = ()
     validation_size = {"download": 5000, "digits": 250}
 
     def __init__(self, source: Source = "download", data_dir: str | None = None, batch_size: int = 32,
@@ -174,8 +174,13 @@ class MNISTFamilyDataModule(ArrayDataModule):
         return f"{self.title} (28x28, 60,000 train + 10,000 test)"
 
     @property
+    def class_names(self) -> list[str]:
+        """Names of the class ids: the dataset's, or the digits 0–9 for the substitute."""
+        return list(DIGIT_CLASSES if self.source_name == "digits" else self.dataset_classes)
+
+    @property
     def num_classes(self) -> int:
-        return len(self.classes)
+        return len(self.class_names)
 
     def model_inputs(self) -> dict:
         return {"input_shape": list(self.input_shape)}
@@ -199,7 +204,7 @@ class FashionMNISTDataModule(MNISTFamilyDataModule):
     """Fashion-MNIST: 10 clothing classes. Twins: ``fashion_mlp``, ``fashion_cnn``."""
 
     title = "Fashion-MNIST"
-    classes = FASHION_CLASSES
+    dataset_classes = FASHION_CLASSES
 
     def read_real(self):
         return read_idx_set(fetch(fashion_files(self.data_dir), self.data_dir))
@@ -213,7 +218,7 @@ class MNISTDataModule(MNISTFamilyDataModule):
     """
 
     title = "MNIST"
-    classes = DIGIT_CLASSES
+    dataset_classes = DIGIT_CLASSES
 
     def read_real(self):
         npz, idx = mnist_npz_files(self.data_dir), mnist_idx_files(self.data_dir)

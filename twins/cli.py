@@ -7,6 +7,8 @@
     twins cluster [--seed N] [--batch-size N] [--json PATH] [--out DIR]   (Day 2: K-Means twins, DBSCAN, PCA on Iris)
     twins featuremaps MODEL --out DIR [--train keras|lightning] [--epochs N] [--images N] [--layers N]   (CNN feature maps)
     twins predict MODEL --image PHOTO [--checkpoint CKPT | --epochs N] [--json PATH]   (classify your own photo)
+    twins featuremaps MODEL --out DIR [--train keras|lightning] [--epochs N] [--images N] [--layers N]   (CNN feature maps)
+    twins predict MODEL --image PHOTO [--checkpoint CKPT | --epochs N] [--json PATH]   (classify your own photo)
 
 ``--model.*`` and ``--data.*`` override the config (``configs/MODEL.yaml``) for both twins;
 ``--trainer.*`` takes every ``lightning.Trainer`` argument (jsonargparse, LightningCLI style).
@@ -199,6 +201,22 @@ def cmd_cluster(args: list[str]) -> int:
 
 COMMANDS = {"list": cmd_list, "summary": cmd_summary, "train": cmd_train, "compare": cmd_compare}
 COMMANDS["cluster"] = cmd_cluster
+
+
+def cmd_featuremaps(args: list[str]) -> int:
+    from twins.featuremaps import command
+
+    return command(args)
+
+
+def cmd_predict(args: list[str]) -> int:
+    from twins.predict import command
+
+    return command(args)
+
+
+COMMANDS["featuremaps"] = cmd_featuremaps
+COMMANDS["predict"] = cmd_predict
 
 
 def cmd_featuremaps(args: list[str]) -> int:
