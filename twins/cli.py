@@ -5,8 +5,7 @@
     twins train MODEL --framework lightning|keras [--seed N] [--json PATH] [--trainer.* ...] [--config FILE]
     twins compare MODEL [--epochs N] [--seed N] [--json PATH] [--out DIR] [--quiet]
     twins cluster [--seed N] [--batch-size N] [--json PATH] [--out DIR]   (Day 2: K-Means twins, DBSCAN, PCA on Iris)
-    twins featuremaps MODEL --out DIR [--train keras|lightning] [--epochs N] [--images N] [--layers N]   (CNN feature maps)
-    twins predict MODEL --image PHOTO [--checkpoint CKPT | --epochs N] [--json PATH]   (classify your own photo)
+    twins pictures MODEL --out DIR [--epochs N] [--seed N] [--resume] [--codes N]   (Day 3: autoencoders, DCGAN)
     twins featuremaps MODEL --out DIR [--train keras|lightning] [--epochs N] [--images N] [--layers N]   (CNN feature maps)
     twins predict MODEL --image PHOTO [--checkpoint CKPT | --epochs N] [--json PATH]   (classify your own photo)
 
@@ -199,24 +198,46 @@ def cmd_cluster(args: list[str]) -> int:
     return 0
 
 
-COMMANDS = {"list": cmd_list, "summary": cmd_summary, "train": cmd_train, "compare": cmd_compare}
+def cmd_bench(args: list[str]) -> int:
+    from twins.bench import bench
+
+    parser = ArgumentParser(prog="twins bench", exit_on_error=False,
+                            description="Lightning vs Keras vs a bare PyTorch loop, seconds per training epoch")
+    parser.add_argument("--models", type=str | None, default=None, help="comma-separated ids (default: all)")
+    parser.add_argument("--epochs", type=int, default=4, help="epochs per measurement; the first is warm-up")
+    parser.add_argument("--json", type=str | None, default=None, help="write the report as JSON to this path")
+    parser.add_argument("--out", type=str | None, default=None, help="folder for the bar chart PNG")
+    parser.add_argument("--accelerator", choices=["cpu", "gpu"], default="cpu")
+    parser.add_argument("--devices", type=int, default=1)
+    parser.add_argument("--precision", type=str, default="32-true", help="e.g. bf16-mixed (Lightning and bare torch)")
+    parser.add_argument("--channels_last", action="store_true", help="channels-last memory format (torch)")
+    parser.add_argument("--compile", action="store_true", help="torch.compile the module (torch)")
+    parser.add_argument("--quiet", action="store_true")
+    options = parse(parser, args)
+    if options.epochs < 2:
+        raise UsageError("--epochs must be at least 2: the first epoch is the warm-up")
+    bench(options)
+    return 0
+
+
+COMMANDS = {"list": cmd_list, "summary": cmd_summary, "train": cmd_train, "compare": cmd_compare, "bench": cmd_bench}
 COMMANDS["cluster"] = cmd_cluster
 
 
-def cmd_featuremaps(args: list[str]) -> int:
-    from twins.featuremaps import command
+def cmd_pictures(args: list[str]) -> int:
+    from twins.unsupervised_pictures import run
 
-    return command(args)
+    model_id, rest = split_model_id("pictures", args)
+    parser = model_parser("pictures", model_id)
+    parser.add_argument("--out", type=str, required=True, help="folder for the pictures (and the DCGAN's checkpoints)")
+    parser.add_argument("--epochs", type=int | None, default=None, help="epochs for both twins (default: the config's)")
+    parser.add_argument("--resume", action="store_true", help="DCGAN: continue from the checkpoints in --out")
+    parser.add_argument("--codes", type=int, default=2000, help="autoencoders: test images whose codes are mapped to 2-D")
+    run(model_id, parse(parser, rest))
+    return 0
 
 
-def cmd_predict(args: list[str]) -> int:
-    from twins.predict import command
-
-    return command(args)
-
-
-COMMANDS["featuremaps"] = cmd_featuremaps
-COMMANDS["predict"] = cmd_predict
+COMMANDS["pictures"] = cmd_pictures
 
 
 def cmd_featuremaps(args: list[str]) -> int:

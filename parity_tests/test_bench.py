@@ -1,0 +1,28 @@
+"""``twins bench`` runs and reports well-formed numbers (a smoke test on a tiny budget: speed
+is measured by the benchmark itself, never asserted in a test)."""
+import json
+import math
+
+from twins.cli import main
+
+
+def test_bench_reports_all_three_ways_with_ratios(tmp_path, capsys):
+    path = tmp_path / "bench.json"
+    code = main(["bench", "--models", "iris_mlp", "--epochs", "2", "--quiet", "--json", str(path), "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0 and "iris_mlp" in out and "L/keras" in out
+    report = json.loads(path.read_text())
+    assert report["machine"]["cpu_count"] >= 1 and report["machine"]["torch"]
+    record = report["models"]["iris_mlp"]
+    for way in ("lightning", "keras", "torch"):
+        numbers = record[way]
+        assert numbers["seconds_per_epoch"] > 0 and numbers["peak_rss_mb"] > 0
+        assert math.isclose(numbers["steps_per_second"], numbers["steps_per_epoch"] / numbers["seconds_per_epoch"])
+    assert math.isclose(record["lightning_over_keras"],
+                        record["lightning"]["seconds_per_epoch"] / record["keras"]["seconds_per_epoch"])
+    assert (tmp_path / "bench.png").stat().st_size > 1000
+
+
+def test_bench_rejects_an_unknown_model(capsys):
+    assert main(["bench", "--models", "iris_mlp,nope"]) == 2
+    assert "unknown model 'nope'" in capsys.readouterr().err

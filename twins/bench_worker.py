@@ -1,0 +1,143 @@
+"""One benchmark measurement in a process of its own, so its peak memory is its own:
+
+    python -m twins.bench_worker MODEL lightning|keras|torch --epochs N [--options JSON]
+
+prints one JSON line ``{"seconds_per_epoch", "steps_per_second", "peak_rss_mb", ...}``.
+The three ways train the same model (the Lightning twin's module for ``lightning`` and
+``torch``) on the same batches of the model's datamodule at the course batch size, training
+steps only (no validation), and time each epoch; the first epoch is the warm-up and dropped.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import torch  # noqa: E402  - before TensorFlow, always
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
+
+
+def summary(epoch_seconds: list[float], steps: int) -> dict:
+    seconds = statistics.median(epoch_seconds[1:] or epoch_seconds)
+    return {"seconds_per_epoch": seconds, "steps_per_second": steps / seconds, "peak_rss_mb": peak_rss_mb(),
+            "epochs_timed": max(len(epoch_seconds) - 1, 1), "steps_per_epoch": steps}
+
+
+def device_for(options: dict) -> torch.device:
+    return torch.device("cuda" if options.get("accelerator") == "gpu" else "cpu")
+
+
+def prepared_module(model_id, datamodule, options):
+    """The Lightning twin, on the device, channels-last and compiled when asked for."""
+    from twins.fit import seed_lightning
+    from twins.models import make_lightning, model_arguments
+
+    seed_lightning(0)
+    model = make_lightning(model_id, model_arguments(model_id, datamodule))
+    if options.get("channels_last"):
+        model = model.to(memory_format=torch.channels_last)
+    return model
+
+
+def bench_lightning(model_id, datamodule, epochs, options) -> dict:
+    import lightning as L
+
+    from twins.fit_lightning import TRAINER_DEFAULTS, quiet_lightning
+
+    quiet_lightning()
+    model = prepared_module(model_id, datamodule, options)
+    times: list[float] = []
+
+    class EpochClock(L.Callback):
+        def on_train_epoch_start(self, trainer, pl_module):
+            self.started = time.perf_counter()
+
+        def on_train_epoch_end(self, trainer, pl_module):
+            if options.get("accelerator") == "gpu":
+                torch.cuda.synchronize()
+            times.append(time.perf_counter() - self.started)
+
+    trainer = L.Trainer(
+        **{**TRAINER_DEFAULTS, "max_epochs": epochs, "limit_val_batches": 0, "enable_progress_bar": False,
+           "enable_model_summary": False, "callbacks": [EpochClock()],
+           "accelerator": options.get("accelerator", "cpu"), "devices": options.get("devices", 1),
+           "precision": options.get("precision", "32-true")},
+    )
+    trainer.fit(torch.compile(model) if options.get("compile") else model, datamodule=datamodule)
+    return summary(times, datamodule.batch_order("train").num_batches)
+
+
+def bare_step(model, optimizer, batch):
+    """A plain PyTorch step: forward, loss, backward, optimizer step — nothing logged."""
+    if hasattr(model, "bare_training_step"):  # models with several optimizers define their own
+        model.bare_training_step(batch, optimizer)
+        return
+    x, y = batch
+    optimizer.zero_grad(set_to_none=True)
+    model.loss_fn(model(x), y).backward()
+    optimizer.step()
+
+
+def bench_torch(model_id, datamodule, epochs, options) -> dict:
+    device = device_for(options)
+    model = prepared_module(model_id, datamodule, options).to(device).train()
+    optimizer = model.configure_optimizers()
+    step_model = torch.compile(model) if options.get("compile") else model
+    loader = datamodule.train_dataloader()
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled="bf16" in str(options.get("precision", "")))
+    times = []
+    for epoch in range(epochs):
+        loader.sampler.set_epoch(epoch)
+        started = time.perf_counter()
+        for batch in loader:
+            batch = [t.to(device, non_blocking=True) for t in batch]
+            with autocast:
+                bare_step(step_model, optimizer, batch)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - started)
+    return summary(times, len(loader))
+
+
+def bench_keras(model_id, datamodule, epochs, options) -> dict:
+    from datamodules.keras_adapter import keras_train_data
+    from twins.fit_keras import EpochTimer, seed_keras
+    from twins.models import make_keras, model_arguments
+
+    seed_keras(0)
+    model = make_keras(model_id, model_arguments(model_id, datamodule))
+    data, steps = keras_train_data(datamodule)
+    timer = EpochTimer()
+    model.fit(data, steps_per_epoch=steps, epochs=epochs, verbose=0, callbacks=[timer])
+    return summary(timer.epoch_seconds, steps)
+
+
+RUNNERS = {"lightning": bench_lightning, "torch": bench_torch, "keras": bench_keras}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m twins.bench_worker")
+    parser.add_argument("model_id")
+    parser.add_argument("framework", choices=list(RUNNERS))
+    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--options", default="{}", help="JSON: accelerator, devices, precision, channels_last, compile")
+    args = parser.parse_args(argv)
+    from twins.models import make_datamodule
+
+    datamodule = make_datamodule(args.model_id, seed=0)
+    record = RUNNERS[args.framework](args.model_id, datamodule, args.epochs, json.loads(args.options))
+    print(json.dumps(record))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
