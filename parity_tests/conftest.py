@@ -5,8 +5,20 @@ import os
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TWINS_CONFIG_PROFILE", "test")  # configs/test/<id>.yaml: reduced sizes, same architectures
+PARALLEL_WORKER = bool(os.environ.get("PYTEST_XDIST_WORKER"))
+if PARALLEL_WORKER:
+    # One thread per framework in each of the parallel test processes (pytest -n 2): with two
+    # processes on two cores, thread pools of two would only spin against each other.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import torch  # noqa: E402,F401  - before TensorFlow, always (the reverse order segfaults)
+
+if PARALLEL_WORKER:
+    import tensorflow as tf  # noqa: E402
+
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+
 import lit_models  # noqa: E402
 import pytest  # noqa: E402
 
@@ -36,6 +48,24 @@ CONVERGED_OVERRIDES.update({
     "mnist_cnn": {"seeds": 3, "model": {"learning_rate": 0.05}},
     "fashion_cnn": {"seeds": 3, "model": {"optimizer": "adam", "learning_rate": 0.003}},
 })
+# cats_dogs_transfer: 3 seeds (MobileNetV2 builds and traces slowly on 2 cores); test profile.
+CONVERGED_OVERRIDES.update({"cats_dogs_transfer": {"seeds": 3}})
+
+
+#: Tolerances of checks d/e where a model's measured float32 round-off exceeds the defaults of
+#: ``twins.parity``. MobileNetV2: each framework's float32 GAP features are ~2e-5 (relative) off a
+#: float64 run of the same weights, so the twins differ by up to ~7e-5 (issue 3 allows ≤ 1e-4).
+TOLERANCE_OVERRIDES: dict[str, dict[str, float]] = {
+    "cats_dogs_transfer": {"forward": 1e-4, "step": 1e-4, "trajectory": 1e-4},
+}
+
+
+def tolerance(model_id: str, check: str) -> float:
+    """``check`` in ``forward`` (absolute), ``step``, ``trajectory`` (relative)."""
+    from twins.parity import FORWARD_ATOL, STEP_RTOL, TRAJECTORY_RTOL
+
+    defaults = {"forward": FORWARD_ATOL, "step": STEP_RTOL, "trajectory": TRAJECTORY_RTOL}
+    return TOLERANCE_OVERRIDES.get(model_id, {}).get(check, defaults[check])
 
 
 def converged_settings(model_id: str) -> dict:
