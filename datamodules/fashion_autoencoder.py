@@ -39,7 +39,7 @@ class FashionDenoisingData(FashionAutoencoderData):
     def __init__(self, source: Source = "download", data_dir: str | None = None, batch_size: int = 32, seed: int = 0,
                  limit_train: int | None = None, limit_eval: int | None = None, noise_factor: float = 0.2,
                  noise_seed: int = 0):
-        super().__init__(source, data_dir, batch_size, seed, limit_train, limit_eval)
+        super().__init__(source=source, data_dir=data_dir, batch_size=batch_size, seed=seed, limit_train=limit_train, limit_eval=limit_eval)
         self.noise_factor = noise_factor
         self.noise_seed = noise_seed
 

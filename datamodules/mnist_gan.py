@@ -24,7 +24,7 @@ class MNISTGANData(MNISTDataModule):
     def __init__(self, source: Source = "download", data_dir: str | None = None, batch_size: int = 256, seed: int = 0,
                  limit_train: int | None = None, limit_eval: int | None = None, noise_dim: int = 100,
                  noise_seed: int = 0):
-        super().__init__(source, data_dir, batch_size, seed, limit_train, limit_eval)
+        super().__init__(source=source, data_dir=data_dir, batch_size=batch_size, seed=seed, limit_train=limit_train, limit_eval=limit_eval)
         self.noise_dim = noise_dim
         self.noise_seed = noise_seed
 

@@ -39,6 +39,8 @@ CONVERGED_OVERRIDES: dict[str, dict] = {}
 CONVERGED_OVERRIDES.update({
     "fashion_autoencoder": {"seeds": 3},
     "fashion_denoising_ae": {"seeds": 3, "band": 0.03},
+    # DCGAN, 2 seeds × 2 epochs of 2 batches: gap 3.8 %, sign-flipped losses 18 %.
+    "mnist_dcgan": {"seeds": 2, "band": 0.10},
 })
 # Vision family (3 seeds each). A ``model`` entry overrides the twins' arguments for this check
 # only: the deep fashion_cnn does not leave its initial plateau within the test budget under SGD
