@@ -55,6 +55,9 @@ def print_summary(record: dict) -> None:
     print(f"  {'output shape':24}{str(keras['output_shape']):>14}{str(lightning['output_shape']):>14}")
     difference = record["explained_difference"]
     print(f"  explained difference: {difference['count']} — {difference['reason']}" if difference else "  no structural difference")
+    for name, part in record.get("components", {}).items():
+        print(f"  {name}: trainable {part['keras']['trainable']:,} / {part['lightning']['trainable']:,}, non-trainable / buffers "
+              f"{part['keras']['non_trainable']:,} / {part['lightning']['buffers']:,}, output shape {part['keras']['output_shape']}")
 
 
 # --- train ---------------------------------------------------------------------------------------

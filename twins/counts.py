@@ -62,9 +62,15 @@ def summarize(lightning_model: nn.Module, keras_model, sample_batch) -> dict:
     """The ``summary --json`` record of one network pair, computed on a real batch."""
     from .parity import output_shapes
 
+    from .parity import component_input, components
+
     keras_shape, torch_shape = output_shapes(lightning_model, keras_model, sample_batch)
-    return {
+    record = {
         "keras": {**keras_counts(keras_model), "output_shape": output_shape(keras_shape)},
         "lightning": {**torch_counts(lightning_model), "output_shape": output_shape(torch_shape)},
         "explained_difference": explained_difference(lightning_model),
     }
+    # a model of several networks (a GAN) also reports each one, in the same shape
+    parts = {name: summarize(torch_net, keras_net, component_input(keras_net, sample_batch))
+             for name, torch_net, keras_net in components(lightning_model, keras_model)}
+    return record | ({"components": parts} if parts else {})
