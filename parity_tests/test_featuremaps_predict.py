@@ -95,3 +95,15 @@ def test_a_bad_photo_is_one_line_and_exit_status_2(capsys, tmp_path, content, me
     code, _, err = run_cli(capsys, "predict", "fashion_mlp", "--image", str(path), "--json", str(out_json))
     assert code == 2 and err.count("\n") == 1 and err.startswith("twins: error: ") and message in err
     assert not out_json.exists()
+
+
+def test_compare_runs_on_the_substitute_and_draws_both_loss_curves(capsys, tmp_path):
+    """fashion_cnn's course recipe is one epoch: each curve is then a single marked point."""
+    code, out, err = run_cli(capsys, "compare", "fashion_cnn", "--epochs", "1", "--quiet",
+                             "--json", str(tmp_path / "c.json"), "--out", str(tmp_path))
+    assert code == 0, err
+    record = json.loads((tmp_path / "c.json").read_text())
+    assert "substitute" in record["data"] and "substitute" in out
+    assert all(len(record[fw]["history"]["loss"]) == 1 for fw in ("keras", "lightning"))
+    assert record["forward_max_abs_diff"] <= 1e-5
+    assert (tmp_path / "fashion_cnn_loss.png").stat().st_size > 10_000

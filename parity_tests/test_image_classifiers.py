@@ -73,3 +73,16 @@ def test_an_even_kernel_is_refused_with_one_line():
     arguments = {**load_config("mnist_cnn")["model"], "conv_blocks": [[[32, 4]]]}
     with pytest.raises(ValueError, match="kernel size 4 is even"):
         make_lightning("mnist_cnn", arguments)
+
+
+def test_conv_kernels_start_from_keras_glorot_uniform_and_zero_biases():
+    """Keras' glorot_uniform for Conv2D: fan_in = kh·kw·in, fan_out = kh·kw·out — torch's
+    xavier_uniform_ on (out, in, kh, kw) computes the same fans, so the bound is the same."""
+    lightning_model, keras_model = course_twins("fashion_cnn")
+    keras_kernel = keras_model.layers[2].get_weights()[0]  # (3, 3, 64, 128)
+    torch_weight = lightning_model.features[3].weight.detach().numpy()  # (128, 64, 3, 3)
+    bound = np.sqrt(6.0 / (9 * 64 + 9 * 128))
+    for weights in (keras_kernel, torch_weight):
+        assert 0.98 * bound < np.abs(weights).max() <= bound
+        assert abs(weights.std() - bound / np.sqrt(3)) < 0.02 * bound
+    assert not lightning_model.features[3].bias.detach().numpy().any()

@@ -17,9 +17,10 @@ def loss_curves(results, title: str, path):
     for result in results:
         epochs = range(1, len(result.history["loss"]) + 1)
         color = COLORS.get(result.framework)
-        axes.plot(epochs, result.history["loss"], color=color, label=f"{result.framework} train")
+        marker = "o" if len(epochs) == 1 else None  # a one-epoch run (fashion_cnn) has no line to draw
+        axes.plot(epochs, result.history["loss"], color=color, marker=marker, label=f"{result.framework} train")
         if "val_loss" in result.history:
-            axes.plot(epochs, result.history["val_loss"], color=color, linestyle="--", label=f"{result.framework} val")
+            axes.plot(epochs, result.history["val_loss"], color=color, linestyle="--", marker=marker, label=f"{result.framework} val")
     axes.set(xlabel="epoch", ylabel="loss (log scale)", title=title, yscale="log")
     axes.grid(alpha=0.3)
     axes.legend()
