@@ -52,6 +52,12 @@ CONVERGED_OVERRIDES.update({
 })
 # cats_dogs_transfer: 3 seeds (MobileNetV2 builds and traces slowly on 2 cores); test profile.
 CONVERGED_OVERRIDES.update({"cats_dogs_transfer": {"seeds": 3}})
+# Sequence family (3 seeds each: Keras traces its recurrent loops anew for every model); test profiles
+# in configs/test/. The course-size yardstick over seeds is scripts/series_yardstick.py.
+CONVERGED_OVERRIDES.update({
+    model_id: {"seeds": 3}
+    for model_id in ("series_linear", "series_simple_rnn", "series_lstm", "jena_lstm", "imdb_bilstm", "imdb_bilstm_stacked")
+})
 
 
 #: Tolerances of checks d/e where a model's measured float32 round-off exceeds the defaults of

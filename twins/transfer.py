@@ -144,13 +144,13 @@ def torch_to_keras(torch_module: nn.Module, keras_model):
 
 
 # Converters of further layer kinds live in their families' modules (they import ``Converter`` from here).
-from .transfer_kmeans import CENTROIDS  # noqa: E402
+from .transfer_kmeans import converters as kmeans_converters  # noqa: E402
 
-CONVERTERS.append(CENTROIDS)
+CONVERTERS.extend(kmeans_converters())
 
-from .transfer_deconv import DECONV_CONVERTERS  # noqa: E402  - Conv2DTranspose, BatchNorm of any rank (autoencoders, DCGAN)
+from .transfer_deconv import converters as deconv_converters  # noqa: E402  - Conv2DTranspose, BatchNorm of any rank (autoencoders, DCGAN)
 
-CONVERTERS.extend(DECONV_CONVERTERS)
+CONVERTERS.extend(deconv_converters())
 
 from .transfer_recurrent import RECURRENT_CONVERTERS  # noqa: E402
 

@@ -1,0 +1,152 @@
+"""The IMDB twins beyond the generic harness: one vocabulary, masking (Keras ``mask_zero`` ↔
+packed sequences) with mixed lengths and both directions, the course's padding check, the loaders."""
+import hashlib
+import io
+import tarfile
+
+import numpy as np
+import pytest
+import torch
+
+from datamodules import DataError, IMDBDataModule
+from datamodules import imdb
+from datamodules.download import FileSet, RemoteFile
+from lit_models.recurrent import run_masked
+from twins.counts import extra_torch_parameters
+from twins.fit import seed_keras
+from twins.models import make_twins
+from twins.transfer import keras_to_torch
+
+MODELS = ["imdb_bilstm", "imdb_bilstm_stacked"]
+
+
+def test_vocabulary_is_lower_case_without_punctuation_with_padding_and_unknown():
+    vocabulary = imdb.build_vocabulary(["Great film!", "great, GREAT acting.", "Film? fine"], max_tokens=4)
+    assert vocabulary == {"great": 2, "film": 3}  # 4 tokens: padding 0, unknown 1, two words
+    ids = imdb.encode(["GREAT acting", "film"], vocabulary)
+    np.testing.assert_array_equal(ids, [[2, 1], [3, 0]])
+
+
+def test_the_datamodule_builds_one_vocabulary_of_max_tokens():
+    datamodule = IMDBDataModule(n_reviews=[300, 50], max_tokens=1000)
+    datamodule.setup()
+    assert len(datamodule.vocabulary) == 998 and min(datamodule.vocabulary.values()) == 2
+    x = datamodule.splits.x_train
+    assert x.dtype == np.int64 and x.max() < 1000 and (x == imdb.UNKNOWN).any()
+    lengths = (x != 0).sum(1)
+    assert (x[np.arange(len(x)), lengths - 1] != 0).all() and not x[np.arange(x.shape[1]) >= lengths[:, None]].any()  # right-padded
+    assert len(set(lengths)) > 5  # mixed lengths
+    assert datamodule.model_inputs() == {"vocab_size": 1000} and "synthetic" in datamodule.source
+
+
+def _transferred(model_id):
+    seed_keras(0)
+    datamodule, lightning_model, keras_model = make_twins(model_id)
+    keras_to_torch(keras_model, lightning_model)
+    return datamodule, lightning_model.eval(), keras_model
+
+
+def _scores(lightning_model, keras_model, x):
+    with torch.no_grad():
+        torch_scores = lightning_model(torch.from_numpy(x)).numpy()
+    return np.asarray(keras_model(x, training=False)), torch_scores
+
+
+@pytest.mark.parametrize("model_id", MODELS)
+def test_a_review_scores_the_same_alone_and_beside_a_much_longer_one(model_id):
+    """The course's check, in both frameworks."""
+    _, lightning_model, keras_model = _transferred(model_id)
+    short = np.array([[5, 17, 42, 8]])
+    long = np.random.default_rng(0).integers(2, 1000, size=(1, 60))
+    batch = np.zeros((2, 60), dtype=np.int64)
+    batch[0, :4], batch[1] = short[0], long[0]
+    keras_alone, torch_alone = _scores(lightning_model, keras_model, short)
+    keras_batch, torch_batch = _scores(lightning_model, keras_model, batch)
+    np.testing.assert_allclose(keras_batch[0], keras_alone[0], atol=1e-6)
+    np.testing.assert_allclose(torch_batch[0], torch_alone[0], atol=1e-6)
+    np.testing.assert_allclose(torch_batch, keras_batch, atol=1e-5)
+
+
+@pytest.mark.parametrize("model_id", MODELS)
+def test_mixed_lengths_and_an_empty_review_match_keras(model_id):
+    _, lightning_model, keras_model = _transferred(model_id)
+    rng = np.random.default_rng(1)
+    lengths = [1, 7, 30, 0, 12, 30]
+    x = np.zeros((len(lengths), 30), dtype=np.int64)
+    for row, length in zip(x, lengths):
+        row[:length] = rng.integers(1, 1000, size=length)
+    keras_scores, torch_scores = _scores(lightning_model, keras_model, x)
+    np.testing.assert_allclose(torch_scores, keras_scores, atol=1e-5)
+
+
+def test_both_directions_and_returned_sequences_match_keras_layer_by_layer():
+    """The stacked model's first Bidirectional layer: forward and backward halves, at every
+    valid step (return_sequences=True), and the second layer's final states."""
+    import keras
+
+    _, lightning_model, keras_model = _transferred("imdb_bilstm_stacked")
+    x = np.zeros((3, 12), dtype=np.int64)
+    x[0, :12], x[1, :5], x[2, :9] = np.arange(2, 14), [3, 1, 4, 1, 5], np.arange(20, 29)
+    lengths = torch.from_numpy((x != 0).sum(1))
+    embedded = keras_model.layers[0](x)
+    mask = keras_model.layers[0].compute_mask(x)
+    keras_first = np.asarray(keras_model.layers[1](embedded, mask=mask))
+    keras_second = np.asarray(keras_model.layers[2](keras.ops.convert_to_tensor(keras_first), mask=mask))
+    with torch.no_grad():
+        torch_first = run_masked(lightning_model.recurrent[0], lightning_model.embedding(torch.from_numpy(x)), lengths, True)
+        torch_second = run_masked(lightning_model.recurrent[1], torch_first, lengths, False)
+    for row, length in enumerate(lengths.tolist()):
+        np.testing.assert_allclose(torch_first[row, :length].numpy(), keras_first[row, :length], atol=1e-6)
+    np.testing.assert_allclose(torch_second.numpy(), keras_second, atol=1e-6)
+    reversed_review = x.copy()
+    reversed_review[0] = x[0, ::-1]
+    assert not np.allclose(*_scores(lightning_model, keras_model, reversed_review)[1][:1], _scores(lightning_model, keras_model, x)[1][:1])
+
+
+@pytest.mark.parametrize("model_id, per_layer", [
+    ("imdb_bilstm", {"recurrent.0": 2 * 4 * 64}),
+    ("imdb_bilstm_stacked", {"recurrent.0": 2 * 4 * 64, "recurrent.1": 2 * 4 * 32}),
+])
+def test_bidirectional_extra_biases_are_counted_per_layer_and_direction(model_id, per_layer):
+    _, lightning_model, keras_model = make_twins(model_id)
+    assert {name: count for name, count, _ in extra_torch_parameters(lightning_model)} == per_layer
+    assert sum(p.numel() for p in lightning_model.parameters()) - keras_model.count_params() == sum(per_layer.values())
+    embedding = lightning_model.embedding.weight
+    assert embedding.abs().max() <= 0.05 and embedding.std() > 0.02  # Keras' uniform(-0.05, 0.05)
+
+
+# --- the real loader ------------------------------------------------------------------------------
+
+def _acl_archive(path):
+    reviews = {"train/pos/0_9.txt": "A <br />great film!", "train/neg/1_2.txt": "Awful.", "test/pos/2_8.txt": "Fine",
+               "test/neg/3_1.txt": "Bad bad"}
+    with tarfile.open(path, "w:gz") as tar:
+        for name, text in reviews.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"aclImdb/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return "md5:" + hashlib.md5(path.read_bytes()).hexdigest()
+
+
+def test_real_loader_downloads_verifies_and_reads_aclimdb(tmp_path, monkeypatch):
+    remote = tmp_path / "remote" / "aclImdb_v1.tar.gz"
+    remote.parent.mkdir()
+    checksum = _acl_archive(remote)
+    monkeypatch.setattr(imdb, "IMDB_FILES", FileSet("IMDB", "imdb", (RemoteFile("aclImdb_v1.tar.gz", checksum, remote.as_uri()),)))
+    datamodule = IMDBDataModule(source="real", data_dir=str(tmp_path / "cache"), validation_split=0.5)
+    datamodule.setup()
+    assert (tmp_path / "cache" / "imdb" / "aclImdb_v1.tar.gz").is_file()
+    assert sorted(datamodule.vocabulary) == ["a", "awful", "film", "great"]
+    assert len(datamodule.splits.x_test) == 2 and sorted(datamodule.splits.y_test[:, 0].tolist()) == [0.0, 1.0]
+    assert "aclImdb" in datamodule.source
+
+
+def test_real_loader_offline_is_one_clear_line(tmp_path, monkeypatch):
+    missing = RemoteFile("aclImdb_v1.tar.gz", "md5:" + "0" * 32, (tmp_path / "absent.tar.gz").as_uri())
+    monkeypatch.setattr(imdb, "IMDB_FILES", FileSet("IMDB", "imdb", (missing,), hint=imdb.IMDB_FILES.hint))
+    with pytest.raises(DataError, match="not available offline.*--data.source synthetic") as error:
+        IMDBDataModule(source="real", data_dir=str(tmp_path / "cache")).setup()
+    assert "\n" not in str(error.value)
+    with pytest.raises(DataError, match="unknown IMDB source"):
+        IMDBDataModule(source="imdb")
