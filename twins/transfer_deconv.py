@@ -14,9 +14,6 @@ from torch import nn
 
 import keras
 
-from .transfer import Converter
-
-
 def conv2d_transpose_to_torch(weights: list[np.ndarray]) -> list[np.ndarray]:
     """Keras ``[kernel (kh, kw, out, in), bias?]`` → torch ``[weight (in, out, kh, kw), bias?]``."""
     kernel, *bias = weights
@@ -33,7 +30,11 @@ def _same(arrays):
     return list(arrays)
 
 
-DECONV_CONVERTERS = [
-    Converter(keras.layers.Conv2DTranspose, nn.ConvTranspose2d, conv2d_transpose_to_torch, conv_transpose2d_to_keras),
-    Converter(keras.layers.BatchNormalization, nn.modules.batchnorm._BatchNorm, _same, _same),
-]
+def converters() -> list:
+    """The ``Converter``s of this module (built on call: ``twins.transfer`` imports this module)."""
+    from .transfer import Converter
+
+    return [
+        Converter(keras.layers.Conv2DTranspose, nn.ConvTranspose2d, conv2d_transpose_to_torch, conv_transpose2d_to_keras),
+        Converter(keras.layers.BatchNormalization, nn.modules.batchnorm._BatchNorm, _same, _same),
+    ]

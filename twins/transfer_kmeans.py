@@ -8,11 +8,12 @@ from __future__ import annotations
 import keras_models.kmeans
 import lit_models.kmeans
 
-from .transfer import Converter
-
-
 def _same(arrays):
     return list(arrays)
 
 
-CENTROIDS = Converter(keras_models.kmeans.Centroids, lit_models.kmeans.Centroids, _same, _same)
+def converters() -> list:
+    """The ``Converter`` of the centroids (built on call: ``twins.transfer`` imports this module)."""
+    from .transfer import Converter
+
+    return [Converter(keras_models.kmeans.Centroids, lit_models.kmeans.Centroids, _same, _same)]

@@ -1,0 +1,90 @@
+"""``mnist_dcgan``: the course's architecture and Keras defaults, forward parity in training mode
+(BatchNorm batch statistics and running statistics), the origin of the GAN-step gradient
+tolerance, and components that the parity checks name when they differ."""
+import copy
+
+import keras
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from datamodules.torch_adapter import to_keras_layout, to_torch_layout
+from twins import parity
+from twins.fit import seed_keras
+from twins.models import make_twins
+from twins.parity_unsupervised import GAN_STEP_RTOL, _keras_gradients_in_torch_layout
+from twins.transfer import keras_to_torch
+
+
+@pytest.fixture
+def gan():
+    seed_keras(0)
+    datamodule, lightning_model, keras_model = make_twins("mnist_dcgan", seed=0)
+    parity.without_dropout(lightning_model, keras_model)
+    keras_to_torch(keras_model, lightning_model)
+    return datamodule, lightning_model, keras_model
+
+
+def test_course_sizes_and_keras_defaults(gan):
+    _, lightning_model, keras_model = gan
+    assert keras_model.generator.count_params() == 2_330_944          # the TF DCGAN tutorial's generator
+    assert keras_model.discriminator.count_params() == 212_865
+    keras_slopes = {layer.negative_slope for layer in keras_model._flatten_layers() if isinstance(layer, keras.layers.LeakyReLU)}
+    torch_slopes = {m.negative_slope for m in lightning_model.modules() if isinstance(m, nn.LeakyReLU)}
+    assert keras_slopes == torch_slopes == {0.3}
+    keras_norms = [(l.epsilon, l.momentum) for l in keras_model._flatten_layers() if isinstance(l, keras.layers.BatchNormalization)]
+    torch_norms = [(m.eps, 1 - m.momentum) for m in lightning_model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    assert len(keras_norms) == 3 and np.allclose(keras_norms, torch_norms)
+
+
+def test_training_mode_forward_uses_batch_statistics_and_updates_running_statistics_alike(gan):
+    datamodule, lightning_model, keras_model = gan
+    noise, images = datamodule.splits.y_train[:16], datamodule.splits.x_train[:16]
+    lightning_model.train()
+    with torch.no_grad():
+        torch_fake = to_keras_layout(lightning_model.generator(torch.from_numpy(noise)))
+        torch_logits = lightning_model.discriminator(to_torch_layout(images)).numpy()
+    keras_fake = np.asarray(keras_model.generator(noise, training=True))
+    keras_logits = np.asarray(keras_model.discriminator(images, training=True))
+    assert np.max(np.abs(torch_fake - keras_fake)) <= parity.FORWARD_ATOL
+    assert np.max(np.abs(torch_logits - keras_logits)) <= parity.FORWARD_ATOL
+    keras_stats = parity.keras_weights_in_torch_layout(keras_model, lightning_model)
+    torch_stats = [t.detach().numpy() for t in parity.torch_layout_tensors(lightning_model)]
+    for torch_tensor, keras_tensor in zip(torch_stats, keras_stats):  # running mean/var after one training forward
+        np.testing.assert_allclose(torch_tensor, keras_tensor, atol=1e-6, rtol=1e-5)
+    with torch.no_grad():  # and eval mode now reads those running statistics in both
+        eval_fake = to_keras_layout(lightning_model.eval().generator(torch.from_numpy(noise)))
+    assert np.max(np.abs(eval_fake - np.asarray(keras_model.generator(noise, training=False)))) <= parity.FORWARD_ATOL
+
+
+def test_the_gradient_tolerance_is_keras_float32_round_off(gan):
+    """A float64 copy of the torch twin is the reference: torch float32 stays within 1e-5 of it
+    on every tensor, Keras' float32 gradients within GAN_STEP_RTOL["gradients"]."""
+    datamodule, lightning_model, keras_model = gan
+    real, noise = datamodule.splits.x_train[:8], datamodule.splits.y_train[:8]  # float64 convolutions are slow on CPU
+    reference = copy.deepcopy(lightning_model).double().train()
+    reference.gan_gradients(to_torch_layout(real).double(), torch.from_numpy(noise).double())
+    _, g_grads, d_grads = keras_model.gan_gradients(real, noise)
+    variables = [*keras_model.generator.trainable_weights, *keras_model.discriminator.trainable_weights]
+    keras_grads = _keras_gradients_in_torch_layout(keras_model, lightning_model, {id(v): g for v, g in zip(variables, [*g_grads, *d_grads])})
+    keras_to_torch(keras_model, lightning_model)  # the Keras call moved its running statistics: start alike again
+    lightning_model.train().gan_gradients(to_torch_layout(real), torch.from_numpy(noise))
+    pairs = [(t.grad.numpy(), r.grad.numpy(), k) for t, r, k in zip(parity.torch_layout_tensors(lightning_model),
+                                                                   parity.torch_layout_tensors(reference), keras_grads) if t.grad is not None]
+    torch_error = max(parity._relative(t, r) for t, r, _ in pairs)
+    keras_error = max(parity._relative(k, r) for _, r, k in pairs)
+    assert torch_error <= 1e-5
+    assert keras_error <= GAN_STEP_RTOL["gradients"]
+
+
+def test_a_broken_component_is_caught_and_named(gan):
+    datamodule, lightning_model, keras_model = gan
+    original = lightning_model.generator.forward
+    lightning_model.generator.forward = lambda noise: original(noise * 1.5)
+    with pytest.raises(parity.ParityError, match="generator: forward outputs differ"):
+        parity.check_forward(lightning_model, keras_model, datamodule.splits.x_test)
+    lightning_model.generator.forward = original
+    lightning_model.discriminator.net[-1].register_parameter("extra", nn.Parameter(torch.zeros(3)))
+    with pytest.raises(parity.ParityError, match="weights"):
+        parity.check_parameter_counts(lightning_model.discriminator, keras_model.discriminator)
