@@ -15,6 +15,8 @@ from .iris_clusters import IrisClusters
 from .fashion_autoencoder import FashionAutoencoderData, FashionDenoisingData
 from .mnist_gan import MNISTGANData
 from .mnist import FashionMNISTDataModule, MNISTDataModule
+from .cats_dogs import CatsDogsDataModule
+from .image_folder import ImageFolderDataModule
 
 REGISTRY: dict[str, type[ArrayDataModule]] = {
     "mpg_regression": AutoMPGRegression,
@@ -34,6 +36,7 @@ REGISTRY: dict[str, type[ArrayDataModule]] = {
     "fashion_mlp": FashionMNISTDataModule,
     "fashion_cnn": FashionMNISTDataModule,
     "mnist_cnn": MNISTDataModule,
+    "cats_dogs_transfer": CatsDogsDataModule,
 }
 
 __all__ = [

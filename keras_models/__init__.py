@@ -9,10 +9,11 @@ import torch  # noqa: E402,F401
 from .tabular_mlp import TabularMLP  # noqa: E402
 from .sequence_regressor import SequenceLinear, SequenceRNN  # noqa: E402
 from .imdb_bilstm import BiLSTMClassifier  # noqa: E402
-from .image_classifiers import ConvClassifier, ImageMLP  # noqa: E402
 from .kmeans import KMeans  # noqa: E402
 from .autoencoders import DenoisingAutoencoder, DenseAutoencoder  # noqa: E402
 from .dcgan import DCGAN  # noqa: E402
+from .image_classifiers import ConvClassifier, ImageMLP  # noqa: E402
+from .mobilenet_transfer import MobileNetV2Transfer  # noqa: E402
 
 REGISTRY = {
     "mpg_regression": TabularMLP,
@@ -32,6 +33,7 @@ REGISTRY = {
     "fashion_mlp": ImageMLP,
     "fashion_cnn": ConvClassifier,
     "mnist_cnn": ConvClassifier,
+    "cats_dogs_transfer": MobileNetV2Transfer,
 }
 
 __all__ = ["REGISTRY", "TabularMLP"]

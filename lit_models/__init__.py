@@ -4,10 +4,11 @@ from .base import CourseModule, TORCH_ONLY_ARGS
 from .tabular_mlp import TabularMLP
 from .sequence_regressor import SequenceLinear, SequenceRNN
 from .imdb_bilstm import BiLSTMClassifier
-from .image_classifiers import ConvClassifier, ImageMLP
 from .kmeans import KMeans
 from .autoencoders import DenoisingAutoencoder, DenseAutoencoder
 from .dcgan import DCGAN
+from .image_classifiers import ConvClassifier, ImageMLP
+from .mobilenet_transfer import MobileNetV2Transfer
 
 REGISTRY: dict[str, type[CourseModule]] = {
     "mpg_regression": TabularMLP,
@@ -27,6 +28,7 @@ REGISTRY: dict[str, type[CourseModule]] = {
     "fashion_mlp": ImageMLP,
     "fashion_cnn": ConvClassifier,
     "mnist_cnn": ConvClassifier,
+    "cats_dogs_transfer": MobileNetV2Transfer,
 }
 
 __all__ = ["REGISTRY", "CourseModule", "TORCH_ONLY_ARGS", "TabularMLP"]

@@ -155,3 +155,7 @@ CONVERTERS.extend(deconv_converters())
 from .transfer_recurrent import RECURRENT_CONVERTERS  # noqa: E402
 
 CONVERTERS.extend(RECURRENT_CONVERTERS)
+
+from .transfer_mobilenet import MOBILENET_CONVERTERS  # noqa: E402  - DepthwiseConv2D (cats_dogs_transfer)
+
+CONVERTERS.extend(MOBILENET_CONVERTERS)
