@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from datamodules.torch_adapter import to_keras_layout, to_torch_layout
-from twins.transfer import keras_to_torch, paired_layers, torch_to_keras
+from twins.transfer import keras_to_torch, torch_to_keras
 from twins.transfer_conv import chw_rows_to_hwc, flattened_image_shape, hwc_rows_to_chw
 
 
