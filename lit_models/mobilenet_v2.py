@@ -10,7 +10,7 @@ MobileNetV2 and is mapped here:
   (``imagenet_utils.correct_pad``): ((0, 1), (0, 1)) for an even input size, ((1, 1), (1, 1)) for odd;
 - BatchNorm ``eps=1e-3``, ``momentum=0.001`` (Keras ``momentum=0.999`` is the weight of the old
   moving average; torch's momentum is the weight of the new batch statistic), and the moving
-  variance updated with the biased batch variance (``KerasBatchNorm2d``);
+  variance updated with the biased batch variance (``keras_like.KerasBatchNorm2d``);
 - the layer list ``keras_layer_names`` counts every Keras layer (input, ReLU, padding, add), so
   "unfreeze from layer 100 on" means the same layers in both frameworks.
 
@@ -24,6 +24,8 @@ import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+from .keras_like import KerasBatchNorm2d, SameConv2d
 
 #: (filters, stride, expansion) of the 17 inverted residual blocks, block_id 0..16 (Keras order).
 BLOCKS = (
@@ -40,25 +42,12 @@ def calibration_images(input_shape, count: int = 16, seed: int = 0) -> np.ndarra
     return np.random.default_rng(seed).uniform(-1, 1, (count, *input_shape)).astype(np.float32)
 
 
-class KerasBatchNorm2d(nn.BatchNorm2d):
-    """``BatchNorm2d`` whose training-mode update of the moving variance uses the **biased** batch
-    variance, as Keras does (torch's own uses the unbiased one: n/(n−1) larger). Normalisation
-    (biased variance in both) and inference are torch's. Shapes: (batch, C, H, W) → same."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not self.training:
-            return super().forward(x)
-        mean, var = x.mean(dim=(0, 2, 3)), x.var(dim=(0, 2, 3), unbiased=False)
-        with torch.no_grad():
-            self.running_mean.lerp_(mean, self.momentum)  # (1 − m)·old + m·batch
-            self.running_var.lerp_(var, self.momentum)
-        shape = (1, -1, 1, 1)
-        return (x - mean.view(shape)) * torch.rsqrt(var.view(shape) + self.eps) * self.weight.view(shape) + self.bias.view(shape)
-
-
 def keras_batch_norm(channels: int) -> KerasBatchNorm2d:
-    """Keras ``BatchNormalization(epsilon=1e-3, momentum=0.999)`` as torch sees it."""
-    return KerasBatchNorm2d(channels, eps=1e-3, momentum=1 - 0.999)
+    """Keras ``BatchNormalization(epsilon=1e-3, momentum=0.999)`` as torch sees it (biased
+    moving-variance update: ``lit_models.keras_like.KerasBatchNorm2d``)."""
+    norm = KerasBatchNorm2d(channels)
+    norm.momentum = 1 - 0.999
+    return norm
 
 
 def correct_pad(size: tuple[int, int], kernel_size: int = 3) -> tuple[int, int, int, int]:
@@ -68,20 +57,6 @@ def correct_pad(size: tuple[int, int], kernel_size: int = 3) -> tuple[int, int, 
     (height, width), half = size, kernel_size // 2
     top, left = half - (1 - height % 2), half - (1 - width % 2)
     return (left, half, top, half)
-
-
-class SameConv2d(nn.Conv2d):
-    """``Conv2D(padding="same")`` with any stride: pads like TensorFlow (extra pixel bottom/right).
-
-    Shapes: (batch, in, H, W) → (batch, out, ceil(H/stride), ceil(W/stride)).
-    """
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        pads = []
-        for size, kernel, stride in zip(reversed(x.shape[-2:]), reversed(self.kernel_size), reversed(self.stride)):
-            total = max(kernel - (stride if size % stride == 0 else size % stride), 0)
-            pads += [total // 2, total - total // 2]
-        return F.conv2d(F.pad(x, pads), self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
 
 
 class InvertedResidual(nn.Module):
@@ -132,7 +107,7 @@ class MobileNetV2(nn.Module):
 
     def __init__(self, input_size: tuple[int, int] = (160, 160)):
         super().__init__()
-        self.conv1 = SameConv2d(3, FIRST_FILTERS, 3, stride=2, bias=False)
+        self.conv1 = SameConv2d(3, FIRST_FILTERS, 3, stride=2, bias=False)  # Keras Conv1: padding="same", stride 2
         self.bn_conv1 = keras_batch_norm(FIRST_FILTERS)
         size = tuple(math.ceil(s / 2) for s in input_size)
         blocks, channels = [], FIRST_FILTERS

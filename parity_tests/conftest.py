@@ -50,8 +50,11 @@ CONVERGED_OVERRIDES.update({
     "mnist_cnn": {"seeds": 3, "model": {"learning_rate": 0.05}},
     "fashion_cnn": {"seeds": 3, "model": {"optimizer": "adam", "learning_rate": 0.003}},
 })
-# cats_dogs_transfer: 3 seeds (MobileNetV2 builds and traces slowly on 2 cores); test profile.
-CONVERGED_OVERRIDES.update({"cats_dogs_transfer": {"seeds": 3}})
+# cats_dogs_transfer: 2 seeds (MobileNetV2 builds and traces slowly on 2 cores), Adam(1e-3) so the
+# 6 steps of the test profile move the head. The final val loss (13 images) is dominated by each
+# twin's own random head: measured keras 0.75/1.05 vs lightning 1.23/1.21 (gap 35 %), a sign-flipped
+# twin 1.3/6.7 (340 %): band 50 %.
+CONVERGED_OVERRIDES.update({"cats_dogs_transfer": {"seeds": 2, "band": 0.5, "model": {"learning_rate": 0.001}}})
 # Sequence family (3 seeds each: Keras traces its recurrent loops anew for every model); test profiles
 # in configs/test/. The course-size yardstick over seeds is scripts/series_yardstick.py.
 CONVERGED_OVERRIDES.update({
