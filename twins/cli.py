@@ -81,7 +81,7 @@ def model_parser(command: str, model_id: str, with_trainer: bool = False) -> Arg
     parser.add_argument("--config", action=ActionConfigFile, help="a YAML file with model/data/trainer sections")
     parser.add_argument("--seed", type=int, default=0, help="seed of initialisation and batch shuffling")
     parser.add_argument("--quiet", action="store_true", help="no progress bars or banners (for scripts and CI)")
-    parser.add_class_arguments(lit_models.REGISTRY[model_id], "model", skip={"input_dim", "input_shape"})
+    parser.add_class_arguments(lit_models.REGISTRY[model_id], "model", skip={"input_dim", "input_shape", "vocab_size"})  # given by the datamodule
     parser.add_class_arguments(datamodules.REGISTRY[model_id], "data", skip={"seed"})
     config = load_config(model_id)
     defaults = {f"model.{k}": v for k, v in config["model"].items()}

@@ -46,7 +46,7 @@ def _keras_gradient(gradient):
     if isinstance(gradient, tf.IndexedSlices):
         indices = torch.from_numpy(np.asarray(gradient.indices, dtype=np.int64))[None]
         values = torch.from_numpy(np.asarray(gradient.values))
-        return torch.sparse_coo_tensor(indices, values, tuple(gradient.dense_shape.numpy()))
+        return torch.sparse_coo_tensor(indices, values, tuple(gradient.dense_shape.numpy()), check_invariants=True)
     return np.asarray(gradient)
 
 
