@@ -114,7 +114,8 @@ class KMeansModel(keras.Model):
         return self._track(x, self._distances(x)[0])
 
     def fit(self, *args, callbacks=None, **kwargs):
-        return super().fit(*args, callbacks=[*(callbacks or []), LloydEpochEnd()], **kwargs)
+        # first: callbacks that save the model (BackupAndRestore) must see the moved centroids
+        return super().fit(*args, callbacks=[LloydEpochEnd(), *(callbacks or [])], **kwargs)
 
 
 def KMeans(input_dim: int, n_clusters: int = 3, learning_rate: float = 1.0) -> KMeansModel:

@@ -6,8 +6,8 @@ idiom) and calls ``save_hyperparameters()``. This class maps the course's Keras 
 - loss names (``mse``, ``sparse_categorical_crossentropy`` on logits ≡ Keras softmax + CE),
 - metrics under Keras' names (``mae``, ``accuracy``) as torchmetrics,
 - the optimizer by Keras name with Keras defaults (``lit_models.optim``),
-- logging ``{stage}/{metric}`` as epoch means weighted by batch size, exactly like Keras'
-  ``history`` (its loss tracker is a ``Mean`` weighted by batch size).
+- logging ``{stage}/{metric}`` once per epoch: the loss as a mean weighted by batch size
+  (``torchmetrics.MeanMetric``), exactly like Keras' loss tracker behind ``history``.
 """
 from __future__ import annotations
 
@@ -66,6 +66,8 @@ class CourseModule(L.LightningModule):
         self.loss_fn = LOSSES[loss]
         self.output_activation = OUTPUT_ACTIVATIONS[output_activation]()
         for stage in ("train", "val", "test"):
+            # Keras' loss tracker: a Mean weighted by batch size; metrics under Keras' names
+            setattr(self, f"{stage}_loss", torchmetrics.MeanMetric())
             collection = torchmetrics.MetricCollection({m: make_metric(m, output_units) for m in metrics})
             setattr(self, f"{stage}_metrics", collection.clone(prefix=f"{stage}/"))
 
@@ -77,13 +79,28 @@ class CourseModule(L.LightningModule):
         x, y = batch
         outputs = self(x)
         loss = self.loss_fn(outputs, y)
-        # sync_dist: the epoch mean over all processes under DDP (a no-op on one device)
-        self.log(f"{stage}/loss", loss, on_step=False, on_epoch=True, batch_size=len(x), prog_bar=stage != "test",
-                 sync_dist=True)
-        metrics = getattr(self, f"{stage}_metrics")
-        metrics.update(outputs, y)
-        self.log_dict(metrics, on_step=False, on_epoch=True, batch_size=len(x))
+        # Only trackers are updated per step; values are logged once, at the epoch's end. (Per-step
+        # self.log calls cost Lightning about a millisecond each, more than a small model's step.)
+        getattr(self, f"{stage}_loss").update(loss.detach(), weight=len(x))
+        getattr(self, f"{stage}_metrics").update(outputs.detach(), y)
         return loss
+
+    def _log_epoch(self, stage: str) -> None:
+        """Log the epoch's loss and metrics (torchmetrics syncs them across DDP processes)."""
+        tracker, metrics = getattr(self, f"{stage}_loss"), getattr(self, f"{stage}_metrics")
+        values = {f"{stage}/loss": tracker.compute(), **metrics.compute()}
+        tracker.reset()
+        metrics.reset()
+        self.log_dict(values, prog_bar=stage == "val", sync_dist=True)
+
+    def on_train_epoch_end(self):
+        self._log_epoch("train")
+
+    def on_validation_epoch_end(self):
+        self._log_epoch("val")
+
+    def on_test_epoch_end(self):
+        self._log_epoch("test")
 
     def training_step(self, batch, batch_idx):
         return self._shared_step(batch, "train")

@@ -19,7 +19,7 @@ from pathlib import Path
 import lightning as L
 import numpy as np
 import torch
-from lightning.pytorch.callbacks import ModelCheckpoint
+from lightning.pytorch.callbacks import Checkpoint
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 
 from .errors import CheckpointError
@@ -60,17 +60,28 @@ class CheckpointExtras(L.Callback):
             random.setstate(pickle.loads(states["python"]))
 
 
+class LastCheckpoint(Checkpoint):
+    """Saves ``directory/last.ckpt`` at the end of every training epoch, for every model.
+
+    A ``Checkpoint`` subclass, so Lightning runs it after the LightningModule's own
+    ``on_train_epoch_end`` (where K-Means moves its centroids) — the saved state is the
+    finished epoch. ``ModelCheckpoint`` would skip models whose ``global_step`` never advances
+    (no optimizer step, like K-Means' Lloyd iterations).
+    """
+
+    def __init__(self, directory):
+        self.path = Path(directory) / "last.ckpt"
+
+    def on_train_epoch_end(self, trainer, pl_module):
+        trainer.save_checkpoint(self.path)
+
+
 def lightning_checkpointing(model_id: str, directory) -> dict:
     """Trainer arguments that save ``directory/last.ckpt`` after every epoch, atomically."""
     return {
         "enable_checkpointing": True,
         "plugins": [AtomicCheckpointIO()],
-        "callbacks": [
-            # monitor=None + save_top_k=1: the newest epoch replaces the previous one, as "last.ckpt"
-            ModelCheckpoint(dirpath=directory, filename="last", save_top_k=1, every_n_epochs=1,
-                            enable_version_counter=False),
-            CheckpointExtras(model_id),
-        ],
+        "callbacks": [LastCheckpoint(directory), CheckpointExtras(model_id)],
     }
 
 

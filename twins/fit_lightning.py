@@ -7,30 +7,58 @@ import warnings
 
 import lightning as L
 import torch
+from lightning.pytorch.loggers import CSVLogger, Logger
 
 from .errors import DivergenceError
 from .run_result import RunResult
 
 
-class KerasStyleHistory(L.Callback):
-    """Collects the epoch metrics Lightning logged as ``{stage}/{name}`` into Keras' history keys,
-    and times each training epoch (validation included, as Keras' epoch time is)."""
+class KerasStyleHistory(Logger):
+    """A Lightning logger that keeps the epoch metrics in memory, under Keras' history keys:
+    ``train/loss`` -> ``loss``, ``val/mae`` -> ``val_mae`` (one value per epoch)."""
 
     def __init__(self):
+        super().__init__()
         self.history: dict[str, list[float]] = {}
+
+    @property
+    def name(self):
+        return "history"
+
+    @property
+    def version(self):
+        return 0
+
+    def log_hyperparams(self, params, *args, **kwargs):
+        pass
+
+    def log_metrics(self, metrics, step=None):
+        for name, value in metrics.items():
+            stage, _, metric = name.partition("/")
+            if stage in ("train", "val") and metric:
+                self.history.setdefault(metric if stage == "train" else f"val_{metric}", []).append(float(value))
+
+
+class EpochClock(L.Callback):
+    """Seconds of each training epoch, validation included (as Keras' epoch time is)."""
+
+    def __init__(self):
         self.epoch_seconds: list[float] = []
-        self._started = 0.0
 
     def on_train_epoch_start(self, trainer, pl_module):
         self._started = time.perf_counter()
 
     def on_train_epoch_end(self, trainer, pl_module):
         self.epoch_seconds.append(time.perf_counter() - self._started)
-        for name, value in trainer.callback_metrics.items():
-            stage, _, metric = name.partition("/")
-            if stage in ("train", "val"):
-                key = metric if stage == "train" else f"val_{metric}"
-                self.history.setdefault(key, []).append(float(value))
+
+
+def loggers_with(history: KerasStyleHistory, requested, save_dir) -> list[Logger]:
+    """``history`` plus what ``--trainer.logger`` asked for (``True``: a CSVLogger)."""
+    if requested in (None, False):
+        return [history]
+    if requested is True:
+        return [history, CSVLogger(save_dir or ".")]
+    return [history, *(requested if isinstance(requested, (list, tuple)) else [requested])]
 
 
 class StopOnDivergence(L.Callback):
@@ -75,14 +103,15 @@ def fit_lightning(model, datamodule, trainer_args=None, quiet=False, callbacks=(
     over ``TRAINER_DEFAULTS``; ``ckpt_path`` resumes (``"last"`` with a ModelCheckpoint).
     """
     quiet_lightning()
-    history = KerasStyleHistory()
+    history, clock = KerasStyleHistory(), EpochClock()
     options = {**TRAINER_DEFAULTS, "enable_progress_bar": not quiet, "enable_model_summary": not quiet}
     options.update(trainer_args or {})
-    options["callbacks"] = [history, StopOnDivergence(), *callbacks, *(options.get("callbacks") or [])]
+    options["logger"] = loggers_with(history, options.get("logger"), options.get("default_root_dir"))
+    options["callbacks"] = [clock, StopOnDivergence(), *callbacks, *(options.get("callbacks") or [])]
     trainer = L.Trainer(**options)
     trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)
     tested = trainer.test(model, datamodule=datamodule, verbose=False)[0]
     test = {name.partition("/")[2]: float(value) for name, value in tested.items()}
-    result = RunResult("lightning", history.history, test, history.epoch_seconds, model)
+    result = RunResult("lightning", history.history, test, clock.epoch_seconds, model)
     result.is_global_zero = trainer.is_global_zero
     return result
