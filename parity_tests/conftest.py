@@ -69,6 +69,10 @@ CONVERGED_OVERRIDES.update({
 TOLERANCE_OVERRIDES: dict[str, dict[str, float]] = {
     "cats_dogs_transfer": {"forward": 1e-4, "step": 1e-4, "trajectory": 1e-4},
 }
+# mnist_dcgan: Keras' float32 gradients of the generator's first layers are up to 1.3e-2 off a
+# float64 reference (torch's ≤ 3e-5; test_mnist_dcgan.py), and Adam carries that into the weights:
+# 3-epoch histories measured 9.3e-6–1.1e-5 apart. The GAN step's own stages: GAN_STEP_RTOL.
+TOLERANCE_OVERRIDES["mnist_dcgan"] = {"trajectory": 5e-5}
 
 
 def tolerance(model_id: str, check: str) -> float:

@@ -59,8 +59,9 @@ def test_training_mode_forward_uses_batch_statistics_and_updates_running_statist
 
 
 def test_the_gradient_tolerance_is_keras_float32_round_off(gan):
-    """A float64 copy of the torch twin is the reference: torch float32 stays within 1e-5 of it
-    on every tensor, Keras' float32 gradients within GAN_STEP_RTOL["gradients"]."""
+    """A float64 copy of the torch twin is the reference: torch float32 stays within 1e-4 of it
+    on every tensor (measured 2e-6 at batch 32, 2.4e-5 at batch 8), Keras' float32 gradients
+    within GAN_STEP_RTOL["gradients"] (measured up to 1.3e-2)."""
     datamodule, lightning_model, keras_model = gan
     real, noise = datamodule.splits.x_train[:8], datamodule.splits.y_train[:8]  # float64 convolutions are slow on CPU
     reference = copy.deepcopy(lightning_model).double().train()
@@ -74,7 +75,7 @@ def test_the_gradient_tolerance_is_keras_float32_round_off(gan):
                                                                    parity.torch_layout_tensors(reference), keras_grads) if t.grad is not None]
     torch_error = max(parity._relative(t, r) for t, r, _ in pairs)
     keras_error = max(parity._relative(k, r) for _, r, k in pairs)
-    assert torch_error <= 1e-5
+    assert torch_error <= 1e-4
     assert keras_error <= GAN_STEP_RTOL["gradients"]
 
 
