@@ -1,16 +1,20 @@
 """Train a Keras twin with ``model.fit`` on the datamodule's batches."""
 from __future__ import annotations
 
+import io
 import math
 import sys
 import time
+from pathlib import Path
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from datamodules.keras_adapter import keras_eval_data, keras_train_data
 
 from .errors import DivergenceError
+from .io import atomic_write_bytes
 from .run_result import RunResult
 
 
@@ -61,6 +65,31 @@ class EpochCursor(keras.callbacks.Callback):
         return self.initial_epoch if self.first_epoch is None else self.first_epoch
 
 
+class RandomStateBackup(keras.callbacks.Callback):
+    """Saves the ``SeedGenerator`` states that drive Dropout next to ``BackupAndRestore``'s files
+    (which hold weights and optimizer state, not these) and restores them on resume, so a resumed
+    run draws the same dropout masks as an uninterrupted one."""
+
+    def __init__(self, backup_dir):
+        super().__init__()
+        self.path = Path(backup_dir) / "random_states.npz"
+
+    def _states(self):
+        weights = {id(w) for w in self.model.weights}
+        return [v for v in self.model.variables if id(v) not in weights]  # the seed generators' states
+
+    def on_train_begin(self, logs=None):
+        if self.path.exists():
+            saved = np.load(self.path)
+            for index, variable in enumerate(self._states()):
+                variable.assign(saved[f"state{index}"])
+
+    def on_epoch_end(self, epoch, logs=None):
+        buffer = io.BytesIO()
+        np.savez(buffer, **{f"state{i}": np.asarray(v) for i, v in enumerate(self._states())})
+        atomic_write_bytes(self.path, buffer.getvalue())
+
+
 def seed_keras(seed: int) -> None:
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
@@ -73,7 +102,7 @@ def fit_keras(model, datamodule, epochs=1, quiet=False, callbacks=(), initial_ep
     and a rerun resumes from it; the training stream then starts at the resumed epoch's batches.
     """
     timer, cursor = EpochTimer(), EpochCursor(initial_epoch)
-    resuming = [keras.callbacks.BackupAndRestore(str(backup_dir))] if backup_dir else []
+    resuming = [keras.callbacks.BackupAndRestore(str(backup_dir)), RandomStateBackup(backup_dir)] if backup_dir else []
     if resuming and not model.built:
         model.build((None, *datamodule.input_shape))
     verbose = 0 if quiet else (1 if sys.stdout.isatty() else 2)  # 2: one line per epoch in logs
