@@ -97,10 +97,10 @@ def test_both_directions_and_returned_sequences_match_keras_layer_by_layer():
         torch_second = run_masked(lightning_model.recurrent[1], torch_first, lengths, False)
     for row, length in enumerate(lengths.tolist()):
         np.testing.assert_allclose(torch_first[row, :length].numpy(), keras_first[row, :length], atol=1e-6)
+    units = lightning_model.recurrent[0].hidden_size
+    for half in (slice(0, units), slice(units, 2 * units)):  # forward half, backward half, each at its last step
+        np.testing.assert_allclose(torch_first[1, 4, half].numpy(), keras_first[1, 4, half], atol=1e-6)
     np.testing.assert_allclose(torch_second.numpy(), keras_second, atol=1e-6)
-    reversed_review = x.copy()
-    reversed_review[0] = x[0, ::-1]
-    assert not np.allclose(*_scores(lightning_model, keras_model, reversed_review)[1][:1], _scores(lightning_model, keras_model, x)[1][:1])
 
 
 @pytest.mark.parametrize("model_id, per_layer", [
