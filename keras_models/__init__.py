@@ -5,6 +5,7 @@ import os
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 # torch (and torchvision) must be imported before TensorFlow: the reverse order segfaults.
 import torch  # noqa: E402,F401
+import torchvision  # noqa: E402,F401  - likewise
 
 from .tabular_mlp import TabularMLP  # noqa: E402
 from .sequence_regressor import SequenceLinear, SequenceRNN  # noqa: E402

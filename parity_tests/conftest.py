@@ -12,6 +12,8 @@ if PARALLEL_WORKER:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import torch  # noqa: E402,F401  - before TensorFlow, always (the reverse order segfaults)
+import torchvision  # noqa: E402,F401  - likewise: torchvision after TensorFlow segfaults
+import lit_models  # noqa: E402
 
 if PARALLEL_WORKER:
     import tensorflow as tf  # noqa: E402
@@ -19,7 +21,6 @@ if PARALLEL_WORKER:
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
 
-import lit_models  # noqa: E402
 import pytest  # noqa: E402
 
 from twins.fit import seed_keras, seed_lightning  # noqa: E402

@@ -23,7 +23,9 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
-import lit_models  # noqa: E402  - torch before TensorFlow, always
+import torch  # noqa: E402,F401  - torch and torchvision before TensorFlow, always
+import torchvision  # noqa: E402,F401
+import lit_models  # noqa: E402
 from configs import load_config  # noqa: E402
 from jsonargparse import ActionConfigFile, ArgumentParser  # noqa: E402
 
