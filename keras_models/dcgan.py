@@ -46,6 +46,9 @@ class DCGANModel(keras.Model):
     def compile(self, g_optimizer, d_optimizer, loss_fn, **kwargs):
         super().compile(**kwargs)
         self.g_optimizer, self.d_optimizer, self.loss_fn = g_optimizer, d_optimizer, loss_fn
+        # built now, so BackupAndRestore (and load_weights) can restore their moments on resume
+        self.g_optimizer.build(self.generator.trainable_variables)
+        self.d_optimizer.build(self.discriminator.trainable_variables)
 
     @property
     def metrics(self):

@@ -62,6 +62,9 @@ CONVERGED_OVERRIDES.update({
     model_id: {"seeds": 3}
     for model_id in ("series_linear", "series_simple_rnn", "series_lstm", "jena_lstm", "imdb_bilstm", "imdb_bilstm_stacked")
 })
+# series_simple_rnn's final val loss spreads ±30 % over seeds: 3 seeds measured a 37 % gap (noise),
+# 6 seeds 12.6 % (keras 0.0203–0.0325, lightning 0.0213–0.0421).
+CONVERGED_OVERRIDES["series_simple_rnn"] = {"seeds": 6}
 
 
 #: Tolerances of checks d/e where a model's measured float32 round-off exceeds the defaults of

@@ -46,7 +46,7 @@ def one_line(error: BaseException) -> str:
     given = re.search(r"Given value: (.*)", text)
     if key and given:
         return f"invalid value for --{key.group(1)}: {given.group(1).strip()!r}"
-    if "Connection closed by peer" in text:  # gloo, when another DDP process died
+    if re.search(r"Connection (closed|reset) by peer|Broken pipe", text) and "gloo" in text:  # a DDP peer died
         return "another process of this distributed run stopped (connection closed by peer); the run was ended"
     required = re.match(r"the following arguments are required: (.*)", text)
     if required:
