@@ -68,26 +68,36 @@ class EpochCursor(keras.callbacks.Callback):
 class RandomStateBackup(keras.callbacks.Callback):
     """Saves the ``SeedGenerator`` states that drive Dropout next to ``BackupAndRestore``'s files
     (which hold weights and optimizer state, not these) and restores them on resume, so a resumed
-    run draws the same dropout masks as an uninterrupted one."""
+    run draws the same dropout masks as an uninterrupted one.
+
+    One file per epoch boundary (the last two kept), chosen by the epoch ``fit`` resumes at:
+    when ``BackupAndRestore`` falls back to its previous checkpoint, the states follow it.
+    """
 
     def __init__(self, backup_dir):
         super().__init__()
-        self.path = Path(backup_dir) / "random_states.npz"
+        self.directory = Path(backup_dir)
+        self.restored = False
+
+    def _path(self, epoch: int) -> Path:
+        return self.directory / f"random_states_epoch{epoch}.npz"
 
     def _states(self):
         weights = {id(w) for w in self.model.weights}
         return [v for v in self.model.variables if id(v) not in weights]  # the seed generators' states
 
-    def on_train_begin(self, logs=None):
-        if self.path.exists():
-            saved = np.load(self.path)
+    def on_epoch_begin(self, epoch, logs=None):
+        if not self.restored and self._path(epoch).exists():
+            saved = np.load(self._path(epoch))
             for index, variable in enumerate(self._states()):
                 variable.assign(saved[f"state{index}"])
+        self.restored = True
 
     def on_epoch_end(self, epoch, logs=None):
         buffer = io.BytesIO()
         np.savez(buffer, **{f"state{i}": np.asarray(v) for i, v in enumerate(self._states())})
-        atomic_write_bytes(self.path, buffer.getvalue())
+        atomic_write_bytes(self._path(epoch + 1), buffer.getvalue())
+        self._path(epoch - 1).unlink(missing_ok=True)
 
 
 def seed_keras(seed: int) -> None:
@@ -102,7 +112,9 @@ def fit_keras(model, datamodule, epochs=1, quiet=False, callbacks=(), initial_ep
     and a rerun resumes from it; the training stream then starts at the resumed epoch's batches.
     """
     timer, cursor = EpochTimer(), EpochCursor(initial_epoch)
-    resuming = [keras.callbacks.BackupAndRestore(str(backup_dir)), RandomStateBackup(backup_dir)] if backup_dir else []
+    # double_checkpoint: a run killed while saving falls back to the previous epoch's backup
+    resuming = [keras.callbacks.BackupAndRestore(str(backup_dir), double_checkpoint=True),
+                RandomStateBackup(backup_dir)] if backup_dir else []
     if resuming and not model.built:
         model.build((None, *datamodule.input_shape))
     verbose = 0 if quiet else (1 if sys.stdout.isatty() else 2)  # 2: one line per epoch in logs
