@@ -7,9 +7,9 @@ of ids, right-padded with 0 to its longest review (or truncated at ``max_length`
 consume these very arrays, Keras masking the zeros (``mask_zero=True``), torch packing them.
 
 Sources (chosen by name, ``--data.source``):
-- ``synthetic`` (default, offline): a generated corpus of short reviews whose label follows their
+- ``synthetic`` (offline, chosen explicitly): a generated corpus of short reviews whose label follows their
   positive and negative words, with mixed lengths, capitals and punctuation; labelled "synthetic".
-- ``real``: the Stanford ``aclImdb_v1.tar.gz`` (25,000 train + 25,000 test reviews), downloaded into
+- ``download`` (the default): the Stanford ``aclImdb_v1.tar.gz`` (25,000 train + 25,000 test reviews), downloaded into
   the cache with its checksum (``datamodules/download.py``); validation = the last 20 % of train
   (Keras' ``validation_split``), after a seeded shuffle of the training reviews.
 Twins: ``imdb_bilstm``, ``imdb_bilstm_stacked``.
@@ -116,7 +116,7 @@ class IMDBDataModule(ArrayDataModule):
     """Token ids (n, steps) int64 and labels (n, 1) float32 (1 = positive), one vocabulary.
 
     Args:
-        source: ``"synthetic"`` (offline, generated) or ``"real"`` (aclImdb download/cache).
+        source: ``"synthetic"`` (offline, generated) or ``"download"`` (aclImdb download/cache).
         max_tokens: vocabulary size including padding and unknown (the course: 1,000).
         max_length: truncate reviews to this many tokens (``None``: keep all).
         n_reviews: synthetic only — ``[train, test]`` review counts.
@@ -126,7 +126,7 @@ class IMDBDataModule(ArrayDataModule):
 
     def __init__(
         self,
-        source: str = "synthetic",
+        source: str = "download",
         max_tokens: int = 1000,
         max_length: int | None = None,
         n_reviews: list[int] = (2000, 1000),
@@ -139,8 +139,8 @@ class IMDBDataModule(ArrayDataModule):
         seed: int = 0,
     ):
         super().__init__(batch_size=batch_size, validation_split=validation_split, seed=seed)
-        if source not in ("synthetic", "real"):
-            raise DataError(f"unknown IMDB source {source!r}: use 'synthetic' (offline) or 'real' (download)")
+        if source not in ("synthetic", "download"):
+            raise DataError(f"unknown IMDB source {source!r}: use 'synthetic' (offline) or 'download'")
         self.source_name, self.max_tokens, self.max_length = source, max_tokens, max_length
         self.n_reviews, self.words, self.filler_words = list(n_reviews), list(words), filler_words
         self.data_seed, self.data_dir = data_seed, data_dir
@@ -148,7 +148,7 @@ class IMDBDataModule(ArrayDataModule):
 
     @property
     def source(self) -> str:
-        if self.source_name == "real":
+        if self.source_name == "download":
             return "IMDB reviews (aclImdb_v1, 25,000 train / 25,000 test)"
         return f"synthetic review corpus ({sum(self.n_reviews)} generated reviews; substitute for IMDB)"
 

@@ -10,12 +10,14 @@ The course's recipe (the keras.io "timeseries weather forecasting" example):
 - windows cut exactly like ``keras.utils.timeseries_dataset_from_array`` (a test compares them);
   validation = the windows of the remaining 28.5 %. The course has no test part: test = validation.
 
-Sources (``--data.source``): ``synthetic`` (default, offline; a generated weather-like table with
-the same 14 columns, −9999 readings included; labelled "substitute") or ``real``: the 13 MB zip
-of the Max Planck record, downloaded into the cache (``--data.data_dir``, ``$TWINS_DATA_DIR``),
-written atomically and verified by its SHA-256 (``--data.checksum sha256:…`` pins it; without a
-pin the first download's digest is recorded beside it and checked on every later use).
-The real windows take about 1.4 GB of memory. Twins: ``jena_lstm``.
+Sources (``--data.source``):
+- ``download`` (the default): the 13 MB zip of the Max Planck record, downloaded into the cache
+  (``--data.data_dir``, ``$TWINS_DATA_DIR``), written atomically and verified by its SHA-256
+  (``--data.checksum sha256:…`` pins it; without a pin the first download's digest is recorded
+  beside it and checked on every later use). The real windows take about 1.4 GB of memory.
+- ``synthetic`` (offline, chosen explicitly): a generated weather-like table with the same 14
+  columns, −9999 readings included; labelled "substitute" in every output.
+Twins: ``jena_lstm``.
 """
 from __future__ import annotations
 
@@ -139,7 +141,7 @@ class JenaDataModule(ArrayDataModule):
     """Windows (n, past/step, 7) float32 and the temperature ``future`` readings later (n, 1).
 
     Args:
-        source: ``"synthetic"`` (offline substitute) or ``"real"`` (download/cache).
+        source: ``"synthetic"`` (offline substitute) or ``"download"`` (download/cache).
         rows: synthetic only — number of 10-minute readings generated.
         past / step / future: window length in readings, sampling step, readings ahead (720, 6, 72).
         train_fraction: the training part, also the normalisation's (0.715).
@@ -148,7 +150,7 @@ class JenaDataModule(ArrayDataModule):
 
     def __init__(
         self,
-        source: str = "synthetic",
+        source: str = "download",
         rows: int = 20_000,
         past: int = 720,
         step: int = 6,
@@ -161,20 +163,20 @@ class JenaDataModule(ArrayDataModule):
         seed: int = 0,
     ):
         super().__init__(batch_size=batch_size, validation_split=0.0, seed=seed)
-        if source not in ("synthetic", "real"):
-            raise DataError(f"unknown Jena source {source!r}: use 'synthetic' (offline) or 'real' (download)")
+        if source not in ("synthetic", "download"):
+            raise DataError(f"unknown Jena source {source!r}: use 'synthetic' (offline) or 'download'")
         self.source_name, self.rows, self.data_seed = source, rows, data_seed
         self.past, self.step, self.future, self.train_fraction = past, step, future, train_fraction
         self.data_dir, self.checksum = data_dir, checksum
 
     @property
     def source(self) -> str:
-        if self.source_name == "real":
+        if self.source_name == "download":
             return "Jena climate 2009–2016 (Max Planck Institute for Biogeochemistry)"
         return f"synthetic Jena-like weather ({self.rows} readings; substitute for the Jena record)"
 
     def table(self) -> pd.DataFrame:
-        if self.source_name == "real":
+        if self.source_name == "download":
             return read_jena(fetch_jena(self.data_dir, self.checksum))
         return synthetic_jena(self.rows, np.random.default_rng(self.data_seed))
 

@@ -28,7 +28,7 @@ def test_vocabulary_is_lower_case_without_punctuation_with_padding_and_unknown()
 
 
 def test_the_datamodule_builds_one_vocabulary_of_max_tokens():
-    datamodule = IMDBDataModule(n_reviews=[300, 50], max_tokens=1000)
+    datamodule = IMDBDataModule(source="synthetic", n_reviews=[300, 50], max_tokens=1000)
     datamodule.setup()
     assert len(datamodule.vocabulary) == 998 and min(datamodule.vocabulary.values()) == 2
     x = datamodule.splits.x_train
@@ -134,7 +134,7 @@ def test_real_loader_downloads_verifies_and_reads_aclimdb(tmp_path, monkeypatch)
     remote.parent.mkdir()
     checksum = _acl_archive(remote)
     monkeypatch.setattr(imdb, "IMDB_FILES", FileSet("IMDB", "imdb", (RemoteFile("aclImdb_v1.tar.gz", checksum, remote.as_uri()),)))
-    datamodule = IMDBDataModule(source="real", data_dir=str(tmp_path / "cache"), validation_split=0.5)
+    datamodule = IMDBDataModule(source="download", data_dir=str(tmp_path / "cache"), validation_split=0.5)
     datamodule.setup()
     assert (tmp_path / "cache" / "imdb" / "aclImdb_v1.tar.gz").is_file()
     assert sorted(datamodule.vocabulary) == ["a", "awful", "film", "great"]
@@ -146,7 +146,7 @@ def test_real_loader_offline_is_one_clear_line(tmp_path, monkeypatch):
     missing = RemoteFile("aclImdb_v1.tar.gz", "md5:" + "0" * 32, (tmp_path / "absent.tar.gz").as_uri())
     monkeypatch.setattr(imdb, "IMDB_FILES", FileSet("IMDB", "imdb", (missing,), hint=imdb.IMDB_FILES.hint))
     with pytest.raises(DataError, match="not available offline.*--data.source synthetic") as error:
-        IMDBDataModule(source="real", data_dir=str(tmp_path / "cache")).setup()
+        IMDBDataModule(source="download", data_dir=str(tmp_path / "cache")).setup()
     assert "\n" not in str(error.value)
     with pytest.raises(DataError, match="unknown IMDB source"):
         IMDBDataModule(source="imdb")

@@ -115,7 +115,7 @@ def test_jena_windows_equal_keras_timeseries_dataset_from_array():
 
 
 def test_jena_datamodule_follows_the_course_recipe():
-    datamodule = JenaDataModule(rows=3000, past=60, step=6, future=12)
+    datamodule = JenaDataModule(source="synthetic", rows=3000, past=60, step=6, future=12)
     datamodule.setup()
     table = datamodule.table()
     features, train_rows = jena.prepare(table, 0.715)
@@ -160,5 +160,5 @@ def test_jena_pinned_checksum_and_offline_error(tmp_path, monkeypatch):
         jena.fetch_jena(tmp_path / "pinned", checksum="sha256:" + "0" * 64)
     monkeypatch.setattr(jena, "JENA_URL", (tmp_path / "absent.zip").as_uri())
     with pytest.raises(DataError, match="not available offline.*--data.source synthetic") as error:
-        JenaDataModule(source="real", data_dir=str(tmp_path / "empty")).setup()
+        JenaDataModule(source="download", data_dir=str(tmp_path / "empty")).setup()
     assert "\n" not in str(error.value)

@@ -1,10 +1,10 @@
 """Jena LSTM twins: train both with the course recipe, plot predicted vs true temperature.
 
-    python scripts/jena_temperature.py [--seed 0] [--epochs N] [--source synthetic|real] [--out runs]
+    python scripts/jena_temperature.py [--seed 0] [--epochs N] [--source synthetic|download] [--out runs]
 
 Writes ``<out>/jena_lstm_temperature.png`` (the first 300 validation windows, in °C) and prints
 both twins' validation MSE (normalised units) next to the naive "temperature now" baseline.
-Default data: the offline synthetic substitute; ``--source real`` downloads the Jena record.
+Default data: the real Jena record (download/cache); ``--source synthetic`` picks the offline substitute.
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int)
-    parser.add_argument("--source", default="synthetic", choices=["synthetic", "real"])
+    parser.add_argument("--source", default="download", choices=["synthetic", "download"])
     parser.add_argument("--out", type=Path, default=Path("runs"))
     options = parser.parse_args(argv)
     datamodule = make_datamodule("jena_lstm", options.seed, source=options.source)

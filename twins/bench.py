@@ -65,7 +65,8 @@ def run_bench(model_ids, epochs: int, options: dict, progress=print) -> dict:
         record["batch_size"] = datamodule.batch_size
         record |= ratios(record)
         models[model_id] = record
-    return {"machine": machine(), "options": options, "epochs": epochs, "models": models}
+    profile = os.environ.get("TWINS_CONFIG_PROFILE", "default")
+    return {"machine": machine(), "options": options, "profile": profile, "epochs": epochs, "models": models}
 
 
 def table(report: dict) -> str:
@@ -101,7 +102,12 @@ def bar_chart(report: dict, path) -> Path:
 
 def bench(options) -> dict:
     """What ``twins bench`` runs (options from the CLI)."""
+    from configs import PROFILE_ENV
+
     from .models import check_model_id, model_ids
+
+    if options.profile != "default":
+        os.environ[PROFILE_ENV] = options.profile  # read by this process and the workers
 
     ids = [check_model_id(m.strip()) for m in options.models.split(",")] if options.models else model_ids()
     worker_options = {"accelerator": options.accelerator, "devices": options.devices, "precision": options.precision,

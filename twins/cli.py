@@ -2,12 +2,13 @@
 
     twins list [--json]
     twins summary MODEL [--json]
-    twins train MODEL --framework lightning|keras [--seed N] [--json PATH] [--trainer.* ...] [--config FILE]
+    twins train MODEL --framework lightning|keras [--seed N] [--json PATH] [--out DIR [--resume]] [--trainer.* ...]
     twins compare MODEL [--epochs N] [--seed N] [--json PATH] [--out DIR] [--quiet]
     twins cluster [--seed N] [--batch-size N] [--json PATH] [--out DIR]   (Day 2: K-Means twins, DBSCAN, PCA on Iris)
     twins pictures MODEL --out DIR [--epochs N] [--seed N] [--resume] [--codes N]   (Day 3: autoencoders, DCGAN)
     twins featuremaps MODEL --out DIR [--train keras|lightning] [--epochs N] [--images N] [--layers N]   (CNN feature maps)
     twins predict MODEL --image PHOTO [--checkpoint CKPT | --epochs N] [--json PATH]   (classify your own photo)
+    twins bench [--models a,b] [--epochs N] [--json PATH] [--out DIR] [--accelerator gpu ...]   (speed)
 
 ``--model.*`` and ``--data.*`` override the config (``configs/MODEL.yaml``) for both twins;
 ``--trainer.*`` takes every ``lightning.Trainer`` argument (jsonargparse, LightningCLI style).
@@ -214,16 +215,14 @@ def cmd_bench(args: list[str]) -> int:
     parser.add_argument("--precision", type=str, default="32-true", help="e.g. bf16-mixed (Lightning and bare torch)")
     parser.add_argument("--channels_last", action="store_true", help="channels-last memory format (torch)")
     parser.add_argument("--compile", action="store_true", help="torch.compile the module (torch)")
+    parser.add_argument("--profile", choices=["default", "test"], default="default",
+                        help="test: the offline, reduced-size configs of configs/test/ (substitute data)")
     parser.add_argument("--quiet", action="store_true")
     options = parse(parser, args)
     if options.epochs < 2:
         raise UsageError("--epochs must be at least 2: the first epoch is the warm-up")
     bench(options)
     return 0
-
-
-COMMANDS = {"list": cmd_list, "summary": cmd_summary, "train": cmd_train, "compare": cmd_compare, "bench": cmd_bench}
-COMMANDS["cluster"] = cmd_cluster
 
 
 def cmd_pictures(args: list[str]) -> int:
@@ -239,9 +238,6 @@ def cmd_pictures(args: list[str]) -> int:
     return 0
 
 
-COMMANDS["pictures"] = cmd_pictures
-
-
 def cmd_featuremaps(args: list[str]) -> int:
     from twins.featuremaps import command
 
@@ -254,8 +250,10 @@ def cmd_predict(args: list[str]) -> int:
     return command(args)
 
 
-COMMANDS["featuremaps"] = cmd_featuremaps
-COMMANDS["predict"] = cmd_predict
+COMMANDS = {
+    "list": cmd_list, "summary": cmd_summary, "train": cmd_train, "compare": cmd_compare, "bench": cmd_bench,
+    "cluster": cmd_cluster, "pictures": cmd_pictures, "featuremaps": cmd_featuremaps, "predict": cmd_predict,
+}
 
 
 def needs_tensorflow(args: list[str]) -> bool:
