@@ -57,9 +57,14 @@ def run_bench(model_ids, epochs: int, options: dict, progress=print) -> dict:
     models = {}
     for model_id in model_ids:
         record = {}
-        for way in WAYS:
-            progress(f"  {model_id}: {way} ...")
-            record[way] = measure(model_id, way, epochs, options)
+        try:
+            for way in WAYS:
+                progress(f"  {model_id}: {way} ...")
+                record[way] = measure(model_id, way, epochs, options)
+        except RuntimeError as error:  # one model's failure is reported, the others are measured
+            models[model_id] = {"error": str(error)}
+            progress(f"  {model_id}: {error}")
+            continue
         datamodule = make_datamodule(model_id)
         record["parameters"] = torch_counts(make_lightning(model_id, model_arguments(model_id, datamodule)))["trainable"]
         record["batch_size"] = datamodule.batch_size
@@ -74,6 +79,9 @@ def table(report: dict) -> str:
             f"{'L/keras':>9}{'L/torch':>9}{'L extra µs/step':>17}")
     lines = [head, "-" * len(head)]
     for model_id, r in report["models"].items():
+        if "error" in r:
+            lines.append(f"{model_id:24}failed: {r['error']}")
+            continue
         lines.append(
             f"{model_id:24}{r['parameters']:>10,}{r['batch_size']:>7}{r['lightning']['seconds_per_epoch']:>16.4f}"
             f"{r['keras']['seconds_per_epoch']:>12.4f}{r['torch']['seconds_per_epoch']:>12.4f}"
@@ -87,7 +95,7 @@ def bar_chart(report: dict, path) -> Path:
 
     from .plots import plt, save_figure
 
-    names = list(report["models"])
+    names = [name for name, record in report["models"].items() if "error" not in record]
     figure, axes = plt.subplots(figsize=(max(6, 1.2 * len(names) + 2), 4.5))
     positions = np.arange(len(names))
     for offset, way in zip((-0.27, 0, 0.27), WAYS):

@@ -76,21 +76,26 @@ def bench_lightning(model_id, datamodule, epochs, options) -> dict:
     return summary(times, datamodule.batch_order("train").num_batches)
 
 
-def bare_step(model, optimizer, batch):
-    """A plain PyTorch step: forward, loss, backward, optimizer step — nothing logged."""
-    if hasattr(model, "bare_training_step"):  # models with several optimizers define their own
-        model.bare_training_step(batch, optimizer)
-        return
-    x, y = batch
-    optimizer.zero_grad(set_to_none=True)
-    model.loss_fn(model(x), y).backward()
-    optimizer.step()
+def bare_step(model, optimizers, batch):
+    """A plain PyTorch step — nothing logged — in the way the model trains (``training_kind``)."""
+    kind = getattr(model, "training_kind", "gradient")
+    if kind == "gan":  # one discriminator and one generator step from the same forward
+        model.gan_gradients(*batch)
+        for optimizer in optimizers:
+            optimizer.step()
+    elif kind == "lloyd":  # accumulate; the centroids move at the epoch's end
+        model.lloyd_batch(batch[0])
+    else:
+        x, y = batch
+        optimizers.zero_grad(set_to_none=True)
+        model.loss_fn(model(x), y).backward()
+        optimizers.step()
 
 
 def bench_torch(model_id, datamodule, epochs, options) -> dict:
     device = device_for(options)
     model = prepared_module(model_id, datamodule, options).to(device).train()
-    optimizer = model.configure_optimizers()
+    optimizers = model.configure_optimizers()
     step_model = torch.compile(model) if options.get("compile") else model
     loader = datamodule.train_dataloader()
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled="bf16" in str(options.get("precision", "")))
@@ -101,7 +106,9 @@ def bench_torch(model_id, datamodule, epochs, options) -> dict:
         for batch in loader:
             batch = [t.to(device, non_blocking=True) for t in batch]
             with autocast:
-                bare_step(step_model, optimizer, batch)
+                bare_step(step_model, optimizers, batch)
+        if getattr(model, "training_kind", "gradient") == "lloyd":
+            model.lloyd_update()
         if device.type == "cuda":
             torch.cuda.synchronize()
         times.append(time.perf_counter() - started)
