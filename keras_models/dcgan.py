@@ -101,4 +101,5 @@ def DCGAN(input_shape: list[int], noise_dim: int = 100, learning_rate: float = 1
         g_optimizer=keras.optimizers.Adam(learning_rate), d_optimizer=keras.optimizers.Adam(learning_rate),
         loss_fn=keras.losses.BinaryCrossentropy(from_logits=True),
     )
+    model.build((None, *input_shape))  # built now, so load_weights works before any fit
     return model

@@ -89,3 +89,33 @@ def test_a_broken_component_is_caught_and_named(gan):
     lightning_model.discriminator.net[-1].register_parameter("extra", nn.Parameter(torch.zeros(3)))
     with pytest.raises(parity.ParityError, match="weights"):
         parity.check_parameter_counts(lightning_model.discriminator, keras_model.discriminator)
+
+
+def test_a_checkpoint_every_15_epochs_for_both_twins_named_alike_and_resumable(tmp_path):
+    """The course saves the GAN every 15 epochs: both twins keep ``gan-epoch=015``, counted from 1
+    (Lightning's own epoch counts from 0), and the Lightning file resumes a Trainer at epoch 16."""
+    from twins.checkpoints import load_keras, read_checkpoint
+    from twins.cli import main
+    from twins.fit_lightning import fit_lightning
+    from twins.models import make_datamodule, make_lightning, model_arguments
+
+    assert main(["pictures", "mnist_dcgan", "--epochs", "15", "--out", str(tmp_path), "--quiet"]) == 0
+    checkpoints = tmp_path / "checkpoints"
+    assert [p.name for p in (checkpoints / "keras_every_15").iterdir()] == ["gan-epoch=015.weights.h5"]
+    assert [p.name for p in (checkpoints / "lightning_every_15").iterdir()] == ["gan-epoch=015.ckpt"]
+
+    every_15 = read_checkpoint(checkpoints / "lightning_every_15" / "gan-epoch=015.ckpt")
+    last = read_checkpoint(checkpoints / "lightning" / "last.ckpt")
+    assert every_15["epoch"] == last["epoch"] == 14          # Lightning's 0-based index of the 15th epoch
+    for name, tensor in last["state_dict"].items():
+        assert torch.equal(every_15["state_dict"][name], tensor), name
+
+    datamodule = make_datamodule("mnist_dcgan", seed=0)
+    arguments = model_arguments("mnist_dcgan", datamodule)
+    saved, final = (load_keras("mnist_dcgan", path, arguments).get_weights()
+                    for path in (checkpoints / "keras_every_15" / "gan-epoch=015.weights.h5", checkpoints / "keras_final.weights.h5"))
+    assert all(np.array_equal(a, b) for a, b in zip(saved, final))
+
+    resumed = fit_lightning(make_lightning("mnist_dcgan", arguments), datamodule, {"max_epochs": 16}, quiet=True,
+                            ckpt_path=str(checkpoints / "lightning_every_15" / "gan-epoch=015.ckpt"))
+    assert len(resumed.history["loss"]) == 1                 # only epoch 16 ran

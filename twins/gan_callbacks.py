@@ -11,6 +11,7 @@ from pathlib import Path
 import lightning as L
 import numpy as np
 import torch
+from lightning.pytorch.callbacks import Checkpoint
 
 from .io import save_figure
 
@@ -53,12 +54,21 @@ class LightningSeedGrid(L.Callback):
         render_grid(images, f"lightning twin, epoch {trainer.current_epoch + 1}", self.out / f"epoch_{trainer.current_epoch + 1:03d}.png")
 
 
-def lightning_every_15(directory) -> L.Callback:
-    """Keeps ``gan-epoch=015.ckpt``, ``030``, ... (Lightning's own ModelCheckpoint)."""
-    from lightning.pytorch.callbacks import ModelCheckpoint
+class LightningEvery15(Checkpoint):
+    """Keeps ``gan-epoch=015.ckpt``, ``030``, ... — full, resumable Trainer checkpoints.
 
-    return ModelCheckpoint(dirpath=directory, filename="gan-{epoch:03d}", every_n_epochs=CHECKPOINT_EVERY,
-                           save_top_k=-1, save_on_train_epoch_end=True, enable_version_counter=False)
+    Named by the finished epoch counted from 1, like the Keras twin's files (Lightning's own
+    ``ModelCheckpoint(filename="{epoch}")`` would write ``014``: its epoch counts from 0).
+    A ``Checkpoint`` subclass, so Lightning runs it after the module's own epoch-end hooks.
+    """
+
+    def __init__(self, directory):
+        self.directory = Path(directory)
+
+    def on_train_epoch_end(self, trainer, pl_module):
+        finished = trainer.current_epoch + 1
+        if finished % CHECKPOINT_EVERY == 0:
+            trainer.save_checkpoint(self.directory / f"gan-epoch={finished:03d}.ckpt")
 
 
 def keras_callbacks(out, noise_dim: int, checkpoint_dir):

@@ -78,12 +78,12 @@ def autoencoder_pictures(model_id, datamodule, arguments, options) -> list[Path]
 
 
 def gan_pictures(model_id, datamodule, arguments, options) -> list[Path]:
-    from .gan_callbacks import LightningSeedGrid, keras_callbacks, lightning_every_15
+    from .gan_callbacks import LightningEvery15, LightningSeedGrid, keras_callbacks
 
     out = Path(options.out)
     checkpoints = out / "checkpoints"
     callbacks = {
-        "lightning": [LightningSeedGrid(out / "lightning", arguments["noise_dim"]), lightning_every_15(checkpoints / "lightning_every_15")],
+        "lightning": [LightningSeedGrid(out / "lightning", arguments["noise_dim"]), LightningEvery15(checkpoints / "lightning_every_15")],
         "keras": keras_callbacks(out / "keras", arguments["noise_dim"], checkpoints / "keras_every_15"),
     }
     train_both(model_id, datamodule, arguments, options, callbacks, checkpoint_dir=checkpoints)
