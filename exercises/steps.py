@@ -1,0 +1,216 @@
+"""The grading steps, in order; each returns a one-line success message or raises.
+
+Every step but ``initialisation`` and ``dropout rates`` is a check of the parity harness
+(``twins.parity``): output shapes, parameter counts layer by layer, forward parity after weight
+transfer, one training step in stages (loss, gradients, updates; the GAN and Lloyd variants from
+``twins.parity_unsupervised``), and a short trajectory of whole fits from identical weights and
+batches. Later steps need the earlier ones, so grading stops at the first failure.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import partial
+from typing import Callable
+
+import lit_models  # noqa: F401  - torch and torchvision before TensorFlow, always
+import torchvision  # noqa: F401
+import keras
+import lightning as L
+from torch import nn
+
+from twins import parity
+from twins.counts import extra_torch_parameters, keras_counts, torch_counts
+from twins.transfer import keras_to_torch, paired_layers
+
+from . import initcheck
+from .bench import Bench
+from .catalogue import LIGHTNING
+
+QUIET = {"enable_progress_bar": False, "enable_model_summary": False}
+TRAJECTORY_EPOCHS = 2
+FORWARD_SAMPLES = 64
+
+
+class StepFailure(AssertionError):
+    """A grading check outside the parity harness failed (the message says how)."""
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    category: str  # what kind of check it is: the hints are chosen by it
+    run: Callable[[Bench], str]
+    part: str | None = None  # a component (the GAN's "generator") or None for the whole model
+
+
+def tolerance(bench: Bench, check: str) -> float:
+    defaults = {"forward": parity.FORWARD_ATOL, "step": parity.STEP_RTOL, "trajectory": parity.TRAJECTORY_RTOL}
+    return bench.exercise.tolerances.get(check, defaults[check])
+
+
+def training_kind(bench: Bench) -> str:
+    return getattr(lit_models.REGISTRY[bench.exercise.reference], "training_kind", "gradient")
+
+
+# --- the steps -----------------------------------------------------------------------------------
+
+def loads(bench: Bench) -> str:
+    bench.load()
+    where = bench.path if bench.path else f"{bench.exercise.module} (the reference solution)"
+    return f"{bench.exercise.name} found in {where}"
+
+
+def _check_kind(bench: Bench, model) -> None:
+    name = bench.exercise.name
+    if bench.exercise.write == LIGHTNING and not isinstance(model, L.LightningModule):
+        raise StepFailure(f"{name}(...) gave a {type(model).__name__}, not a LightningModule")
+    if bench.exercise.write != LIGHTNING and not isinstance(model, keras.Model):
+        raise StepFailure(f"{name}(...) returned {type(model).__name__}, not a keras.Model: return the model")
+    if bench.exercise.write != LIGHTNING and not getattr(model, "compiled", False):
+        raise StepFailure(f"{name}(...) returned an uncompiled model: compile it with the config's recipe "
+                          "(keras_models.base.compile_course_model does it)")
+
+
+def builds(bench: Bench) -> str:
+    yours = bench.build_yours()
+    _check_kind(bench, yours)
+    bench.yours, bench.twin, bench.reference = yours, bench.build_twin(), bench.build_reference()
+    bench.focus = {"yours": yours, "twin": bench.twin, "reference": bench.reference}
+    return f"{type(yours).__name__} built from configs/{bench.exercise.reference}.yaml's arguments"
+
+
+def shapes(bench: Bench, part: str | None = None) -> str:
+    lightning, keras_model = bench.pair(bench.yours, bench.twin, part)
+    x, _ = bench.sample("val")
+    if part:
+        x = parity.component_input(keras_model, x)
+    return f"{parity.check_output_shapes(lightning, keras_model, x)} in both"
+
+
+def _count_delta(lightning, keras_model, yours_side: str) -> str:
+    """`` — the torch side (yours) has 540 more parameters``: the first layer (or total) that differs."""
+    extras = {name: count for name, count, _ in extra_torch_parameters(lightning)}
+    names = {module: name for name, module in lightning.named_modules()}
+    delta, what = 0, ""
+    for _, layer, module, _ in paired_layers(keras_model, lightning):
+        torch_count = sum(t.numel() for t in parity.torch_tensors(module)) - extras.get(names[module], 0)
+        delta = torch_count - sum(math.prod(w.shape) for w in layer.weights)
+        if delta:
+            break
+    if not delta:
+        delta, what = torch_counts(lightning)["trainable"] - sum(extras.values()) - keras_counts(keras_model)["trainable"], " trainable"
+    mark = " (yours)" if yours_side == "torch" else ""
+    return f" — the torch side{mark} has {abs(delta):,} {'more' if delta > 0 else 'fewer'}{what} parameters" if delta else ""
+
+
+def counts(bench: Bench, part: str | None = None) -> str:
+    lightning, keras_model = bench.pair(bench.yours, bench.twin, part)
+    try:
+        record = parity.check_parameter_counts(lightning, keras_model)
+    except parity.ParityError as error:
+        side = "torch" if bench.exercise.write == LIGHTNING else "keras"
+        raise parity.ParityError(f"{error}{_count_delta(lightning, keras_model, side)}") from None
+    k, explained = record["keras"], record["explained"]
+    text = f"{k['trainable']:,} trainable + {k['non_trainable']:,} non-trainable, equal layer by layer"
+    return text + (f" (torch's {explained:,} extra = its second recurrent bias, explained)" if explained else "")
+
+
+def _draw(bench: Bench, who: str, seed: int, part: str | None):
+    """The weights of a fresh model (``who``: yours or reference) built under ``seed``."""
+    cache = bench.__dict__.setdefault("draws", {})
+    if (who, seed) not in cache:
+        cache[(who, seed)] = (bench.build_yours if who == "yours" else bench.build_reference)(seed)
+    model = cache[(who, seed)]
+    model = getattr(model, part) if part else model
+    return (initcheck.torch_weights if bench.exercise.write == LIGHTNING else initcheck.keras_weights)(model)
+
+
+def initialisation(bench: Bench, part: str | None = None) -> str:
+    most = 20 if bench.exercise.write == LIGHTNING else 4  # Keras models build slowly: fewer draws
+    reference = [_draw(bench, "reference", seed, part) for seed in (0, 1)]
+    count = initcheck.draws_needed(reference[0], reference[1], most)
+    reference += [_draw(bench, "reference", seed, part) for seed in range(2, count)]
+    yours = [_draw(bench, "yours", seed, part) for seed in range(count)]
+    problems = initcheck.compare(yours, reference)
+    if problems:
+        more = f" (and {len(problems) - 1} more tensors)" if len(problems) > 1 else ""
+        raise StepFailure(problems[0] + more)
+    return f"{len(reference[0])} tensors drawn like the reference's ({count} seeds)"
+
+
+def _dropout_rates(model) -> list[float]:
+    if isinstance(model, nn.Module):
+        return [m.p for m in model.modules() if isinstance(m, nn.modules.dropout._DropoutNd)]
+    return [layer.rate for layer in model._flatten_layers() if isinstance(layer, keras.layers.Dropout)]
+
+
+def dropout(bench: Bench) -> str:
+    mine, theirs = _dropout_rates(bench.yours), _dropout_rates(bench.reference)
+    if mine != theirs:
+        raise StepFailure(f"your Dropout rates {mine}, the reference's {theirs}")
+    return f"{theirs}"
+
+
+def forward(bench: Bench, part: str | None = None) -> str:
+    lightning, keras_model = bench.pair(bench.yours, bench.twin, part)
+    x, _ = bench.sample("test", FORWARD_SAMPLES)
+    if part:
+        x = parity.component_input(keras_model, x)
+    atol = tolerance(bench, "forward")
+    return f"max |Δ| {parity.check_forward(lightning, keras_model, x, atol=atol):.2g} ≤ {atol:g} on {len(x)} samples"
+
+
+def one_step(bench: Bench, overrides: dict | None = None) -> str:
+    yours, twin = bench.yours, bench.twin
+    if overrides:  # a recipe of its own (e.g. Adam): fresh models built with it
+        yours, twin = bench.build_yours(**overrides), bench.build_twin(**overrides)
+        bench.focus = {"yours": yours, "twin": twin, "reference": bench.build_reference(**overrides)}
+    lightning, keras_model = bench.pair(yours, twin)
+    x, y = bench.sample("train")
+    kind = training_kind(bench)
+    check = parity.check_one_step if kind == "gradient" else parity.step_check(kind)
+    measured = check(lightning, keras_model, x, y, tolerance(bench, "step"))
+    return ", ".join(f"{stage} {value:.2g}" for stage, value in measured.items()) + " (relative Δ)"
+
+
+def trajectory(bench: Bench) -> str:
+    from twins.fit import fit_keras, fit_lightning
+
+    yours, twin = bench.build_yours(), bench.build_twin()
+    bench.focus = {"yours": yours, "twin": twin, "reference": bench.reference}
+    lightning, keras_model = bench.pair(yours, twin)
+    parity.without_dropout(lightning, keras_model)
+    keras_to_torch(keras_model, lightning)
+    lit = fit_lightning(lightning, bench.datamodule, {"max_epochs": TRAJECTORY_EPOCHS, **QUIET}, quiet=True)
+    ker = fit_keras(keras_model, bench.datamodule, epochs=TRAJECTORY_EPOCHS, quiet=True)
+    rtol = tolerance(bench, "trajectory")
+    worst = parity.check_trajectory(ker.history, lit.history, rtol)
+    tested = parity.check_trajectory({k: [v] for k, v in ker.test.items()}, {k: [v] for k, v in lit.test.items()}, rtol)
+    return f"{TRAJECTORY_EPOCHS} epochs, {', '.join(ker.history)} + test: max relative Δ {max(worst, tested):.2g} ≤ {rtol:g}"
+
+
+# --- the plan ------------------------------------------------------------------------------------
+
+STEP_NAMES = {"gradient": "one optimizer step", "gan": "one GAN step (both optimizers)", "lloyd": "one Lloyd step"}
+
+
+def plan(bench: Bench) -> list[Step]:
+    """The steps of ``bench.exercise``, in the order they run."""
+    exercise = bench.exercise
+    steps = [Step("loads", "loads", loads), Step("builds", "builds", builds)]
+    for part in exercise.components or (None,):
+        prefix = f"{part}: " if part else ""
+        steps += [Step(f"{prefix}output shapes", "shapes", partial(shapes, part=part), part),
+                  Step(f"{prefix}parameter counts (layer by layer)", "counts", partial(counts, part=part), part)]
+        if exercise.check_init:
+            steps.append(Step(f"{prefix}initialisation", "init", partial(initialisation, part=part), part))
+        steps.append(Step(f"{prefix}forward after weight transfer", "forward", partial(forward, part=part), part))
+    if exercise.dropout:
+        steps.append(Step("dropout rates", "dropout", dropout))
+    kind = training_kind(bench)
+    name = STEP_NAMES[kind] + (f" ({bench.arguments['optimizer']})" if kind == "gradient" else "")
+    steps.append(Step(name, "step", one_step))
+    steps += [Step(name, "step", partial(one_step, overrides=overrides)) for name, overrides in exercise.extra_steps.items()]
+    steps.append(Step(f"trajectory ({TRAJECTORY_EPOCHS} epochs)", "trajectory", trajectory))
+    return steps
