@@ -24,6 +24,9 @@ class ArrayDataModule(L.LightningDataModule):
 
     #: Human-readable name of the data, printed in every output (says "synthetic" when it is).
     source: str = ""
+    #: The ``source`` value of the labelled offline substitute of a download dataset (``None``:
+    #: the data ships with a package). Used only when asked for (``twins bench --offline``).
+    OFFLINE_SUBSTITUTE: str | None = None
     #: ``None`` or a callable ``(x_batch, indices, epoch) -> x_batch`` applied to every training
     #: batch by both adapters (augmentation drawn in numpy, e.g. ``datamodules.augment.FlipRotate``).
     train_transform = None

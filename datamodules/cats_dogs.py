@@ -118,6 +118,9 @@ class CatsDogsDataModule(ImageFolderDataModule):
         Others: ``ImageFolderDataModule``.
     """
 
+    #: The labelled offline substitute, chosen by name (``--data.source shapes``).
+    OFFLINE_SUBSTITUTE = "shapes"
+
     def __init__(self, source: Source = "download", path: str | None = None, data_dir: str | None = None,
                  url: str = URL, checksum: str = SIZE_CHECK, num_images: int = 200, image_size: int = 160,
                  augment: bool = True, rotation: float = 0.2, batch_size: int = 32, test_fraction: float = 0.2,

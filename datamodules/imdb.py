@@ -124,6 +124,9 @@ class IMDBDataModule(ArrayDataModule):
         data_dir: cache folder of the real archive (default ``$TWINS_DATA_DIR`` or ``~/.cache/twins``).
     """
 
+    #: The labelled offline substitute, chosen by name (``--data.source synthetic``).
+    OFFLINE_SUBSTITUTE = "synthetic"
+
     def __init__(
         self,
         source: str = "download",

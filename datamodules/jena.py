@@ -148,6 +148,9 @@ class JenaDataModule(ArrayDataModule):
         data_dir / checksum: cache folder and SHA-256 pin of the real zip.
     """
 
+    #: The labelled offline substitute, chosen by name (``--data.source synthetic``).
+    OFFLINE_SUBSTITUTE = "synthetic"
+
     def __init__(
         self,
         source: str = "download",

@@ -147,6 +147,9 @@ class MNISTFamilyDataModule(ArrayDataModule):
             data is 28×28 only.
     """
 
+    #: The labelled offline substitute, chosen by name (``--data.source digits``), never silently.
+    OFFLINE_SUBSTITUTE = "digits"
+
     title = ""
     dataset_classes: tuple[str, ...] = ()
     validation_size = {"download": 5000, "digits": 250}

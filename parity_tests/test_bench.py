@@ -8,7 +8,8 @@ from twins.cli import main
 
 def test_bench_reports_all_three_ways_with_ratios(tmp_path, capsys):
     path = tmp_path / "bench.json"
-    code = main(["bench", "--models", "iris_mlp", "--epochs", "2", "--quiet", "--json", str(path), "--out", str(tmp_path)])
+    code = main(["bench", "--models", "iris_mlp", "--epochs", "2", "--steps", "2", "--quiet", "--json", str(path),
+                 "--out", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == 0 and "iris_mlp" in out and "L/keras" in out
     report = json.loads(path.read_text())
@@ -17,6 +18,7 @@ def test_bench_reports_all_three_ways_with_ratios(tmp_path, capsys):
     for way in ("lightning", "keras", "torch"):
         numbers = record[way]
         assert numbers["seconds_per_epoch"] > 0 and numbers["peak_rss_mb"] > 0
+        assert numbers["steps_per_epoch"] == 2          # --steps caps all three ways alike (iris has 3 batches)
         assert math.isclose(numbers["steps_per_second"], numbers["steps_per_epoch"] / numbers["seconds_per_epoch"])
     assert math.isclose(record["lightning_over_keras"],
                         record["lightning"]["seconds_per_epoch"] / record["keras"]["seconds_per_epoch"])
@@ -26,3 +28,18 @@ def test_bench_reports_all_three_ways_with_ratios(tmp_path, capsys):
 def test_bench_rejects_an_unknown_model(capsys):
     assert main(["bench", "--models", "iris_mlp,nope"]) == 2
     assert "unknown model 'nope'" in capsys.readouterr().err
+
+
+def test_offline_benchmarks_choose_each_download_datasets_named_substitute_and_nothing_else():
+    from twins.bench import data_overrides
+
+    assert data_overrides("mnist_cnn", {"offline": True}) == {"source": "digits"}
+    assert data_overrides("jena_lstm", {"offline": True}) == {"source": "synthetic"}
+    assert data_overrides("cats_dogs_transfer", {"offline": True}) == {"source": "shapes"}
+    assert data_overrides("mnist_cnn", {"offline": False}) == {}      # never substituted unless asked
+    assert data_overrides("iris_mlp", {"offline": True}) == {}        # ships with scikit-learn
+
+
+def test_bench_rejects_a_step_cap_below_one(capsys):
+    assert main(["bench", "--models", "iris_mlp", "--steps", "0"]) == 2
+    assert "--steps must be at least 1" in capsys.readouterr().err

@@ -32,6 +32,21 @@ def machine() -> dict:
     }
 
 
+def data_overrides(model_id: str, options: dict) -> dict:
+    """``{"source": <substitute>}`` for a download dataset when ``options["offline"]``: the
+    course's architecture and batch size on the labelled offline substitute; else ``{}``."""
+    import datamodules
+
+    substitute = datamodules.REGISTRY[model_id].OFFLINE_SUBSTITUTE
+    return {"source": substitute} if options.get("offline") and substitute else {}
+
+
+def steps_per_epoch(datamodule, options: dict) -> int:
+    """The training steps of one measured epoch: all batches, or ``options["steps"]`` if fewer."""
+    batches = datamodule.batch_order("train").num_batches
+    return min(batches, options["steps"]) if options.get("steps") else batches
+
+
 def measure(model_id: str, way: str, epochs: int, options: dict) -> dict:
     """One worker process; its last stdout line is the measurement."""
     command = [sys.executable, "-m", "twins.bench_worker", model_id, way, "--epochs", str(epochs),
@@ -65,7 +80,8 @@ def run_bench(model_ids, epochs: int, options: dict, progress=print) -> dict:
             models[model_id] = {"error": str(error)}
             progress(f"  {model_id}: {error}")
             continue
-        datamodule = make_datamodule(model_id)
+        datamodule = make_datamodule(model_id, **data_overrides(model_id, options))
+        record["data"] = datamodule.source
         record["parameters"] = torch_counts(make_lightning(model_id, model_arguments(model_id, datamodule)))["trainable"]
         record["batch_size"] = datamodule.batch_size
         record |= ratios(record)
@@ -75,7 +91,7 @@ def run_bench(model_ids, epochs: int, options: dict, progress=print) -> dict:
 
 
 def table(report: dict) -> str:
-    head = (f"{'model':24}{'params':>10}{'batch':>7}{'lightning s/ep':>16}{'keras s/ep':>12}{'torch s/ep':>12}"
+    head = (f"{'model':24}{'params':>10}{'batch':>7}{'steps':>7}{'lightning s/ep':>16}{'keras s/ep':>12}{'torch s/ep':>12}"
             f"{'L/keras':>9}{'L/torch':>9}{'L extra µs/step':>17}")
     lines = [head, "-" * len(head)]
     for model_id, r in report["models"].items():
@@ -83,7 +99,8 @@ def table(report: dict) -> str:
             lines.append(f"{model_id:24}failed: {r['error']}")
             continue
         lines.append(
-            f"{model_id:24}{r['parameters']:>10,}{r['batch_size']:>7}{r['lightning']['seconds_per_epoch']:>16.4f}"
+            f"{model_id:24}{r['parameters']:>10,}{r['batch_size']:>7}{r['lightning']['steps_per_epoch']:>7}"
+            f"{r['lightning']['seconds_per_epoch']:>16.4f}"
             f"{r['keras']['seconds_per_epoch']:>12.4f}{r['torch']['seconds_per_epoch']:>12.4f}"
             f"{r['lightning_over_keras']:>9.2f}{r['lightning_over_torch']:>9.2f}{r['lightning_overhead_us_per_step']:>17.0f}"
         )
@@ -119,7 +136,8 @@ def bench(options) -> dict:
 
     ids = [check_model_id(m.strip()) for m in options.models.split(",")] if options.models else model_ids()
     worker_options = {"accelerator": options.accelerator, "devices": options.devices, "precision": options.precision,
-                      "channels_last": options.channels_last, "compile": options.compile}
+                      "channels_last": options.channels_last, "compile": options.compile,
+                      "offline": options.offline, "steps": options.steps}
     say = (lambda text: None) if options.quiet else (lambda text: print(text, file=sys.stderr, flush=True))
     report = run_bench(ids, options.epochs, worker_options, say)
     print(table(report))

@@ -10,6 +10,7 @@ steps only (no validation), and time each epoch; the first epoch is the warm-up 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import resource
@@ -20,6 +21,8 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import torch  # noqa: E402  - before TensorFlow, always
+
+from twins.bench import data_overrides, steps_per_epoch  # noqa: E402
 
 
 def peak_rss_mb() -> float:
@@ -70,10 +73,10 @@ def bench_lightning(model_id, datamodule, epochs, options) -> dict:
         **{**TRAINER_DEFAULTS, "max_epochs": epochs, "limit_val_batches": 0, "enable_progress_bar": False,
            "enable_model_summary": False, "callbacks": [EpochClock()],
            "accelerator": options.get("accelerator", "cpu"), "devices": options.get("devices", 1),
-           "precision": options.get("precision", "32-true")},
+           "precision": options.get("precision", "32-true"), "limit_train_batches": steps_per_epoch(datamodule, options)},
     )
     trainer.fit(torch.compile(model) if options.get("compile") else model, datamodule=datamodule)
-    return summary(times, datamodule.batch_order("train").num_batches)
+    return summary(times, steps_per_epoch(datamodule, options))
 
 
 def bare_step(model, optimizers, batch):
@@ -99,11 +102,11 @@ def bench_torch(model_id, datamodule, epochs, options) -> dict:
     step_model = torch.compile(model) if options.get("compile") else model
     loader = datamodule.train_dataloader()
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled="bf16" in str(options.get("precision", "")))
-    times = []
+    times, steps = [], steps_per_epoch(datamodule, options)
     for epoch in range(epochs):
         loader.sampler.set_epoch(epoch)
         started = time.perf_counter()
-        for batch in loader:
+        for batch in itertools.islice(loader, steps):
             batch = [t.to(device, non_blocking=True) for t in batch]
             with autocast:
                 bare_step(step_model, optimizers, batch)
@@ -112,7 +115,7 @@ def bench_torch(model_id, datamodule, epochs, options) -> dict:
         if device.type == "cuda":
             torch.cuda.synchronize()
         times.append(time.perf_counter() - started)
-    return summary(times, len(loader))
+    return summary(times, steps)
 
 
 def bench_keras(model_id, datamodule, epochs, options) -> dict:
@@ -122,8 +125,8 @@ def bench_keras(model_id, datamodule, epochs, options) -> dict:
 
     seed_keras(0)
     model = make_keras(model_id, model_arguments(model_id, datamodule))
-    data, steps = keras_train_data(datamodule)
-    timer = EpochTimer()
+    data, _ = keras_train_data(datamodule)
+    steps, timer = steps_per_epoch(datamodule, options), EpochTimer()
     model.fit(data, steps_per_epoch=steps, epochs=epochs, verbose=0, callbacks=[timer])
     return summary(timer.epoch_seconds, steps)
 
@@ -136,12 +139,13 @@ def main(argv=None) -> int:
     parser.add_argument("model_id")
     parser.add_argument("framework", choices=list(RUNNERS))
     parser.add_argument("--epochs", type=int, default=4)
-    parser.add_argument("--options", default="{}", help="JSON: accelerator, devices, precision, channels_last, compile")
+    parser.add_argument("--options", default="{}", help="JSON: accelerator, devices, precision, channels_last, compile, offline, steps")
     args = parser.parse_args(argv)
     from twins.models import make_datamodule
 
-    datamodule = make_datamodule(args.model_id, seed=0)
-    record = RUNNERS[args.framework](args.model_id, datamodule, args.epochs, json.loads(args.options))
+    options = json.loads(args.options)
+    datamodule = make_datamodule(args.model_id, seed=0, **data_overrides(args.model_id, options))
+    record = RUNNERS[args.framework](args.model_id, datamodule, args.epochs, options)
     print(json.dumps(record))
     return 0
 
