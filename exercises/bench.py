@@ -96,6 +96,13 @@ class Bench:
     def keras_side(self, yours, twin, part: str | None = None):
         return self.pair(yours, twin, part)[1]
 
+    def forward_inputs(self, count: int = 64):
+        """Up to ``count`` inputs for the forward checks: the test split, topped up from validation."""
+        import numpy as np
+
+        splits = self.datamodule.splits
+        return np.concatenate([splits.x_test, splits.x_val])[:count]
+
     def sample(self, stage: str, count: int | None = None):
         """``(x, y)`` of a split, the first ``count`` samples (default: the exercise's batch)."""
         x, y = self.datamodule.splits.stage(stage)

@@ -18,7 +18,7 @@ from .bench import Bench
 from .catalogue import KERAS, LIGHTNING, Exercise
 from .loading import describe_error
 from .report import NOT_RUN, Grade, StepResult
-from .steps import FORWARD_SAMPLES, Step, plan
+from .steps import Step, plan
 
 DEBUG_ENV = "EXERCISE_DEBUG"
 
@@ -74,7 +74,7 @@ def _difference(bench: Bench, step: Step):
     keras_model = bench.focus["twin"]
     if step.part:
         yours, reference, keras_model = (getattr(m, step.part) for m in (yours, reference, keras_model))
-    x, _ = bench.sample("val" if step.category == "shapes" else "test", FORWARD_SAMPLES)
+    x = bench.sample("val")[0] if step.category == "shapes" else bench.forward_inputs()
     if step.part:
         x = parity.component_input(keras_model, x)
     if step.category == "forward":

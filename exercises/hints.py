@@ -141,8 +141,8 @@ def conv_transpose_same(context: Context) -> list[str]:
         k, s, p, extra = m.kernel_size[0], m.stride[0], m.padding[0], m.output_padding[0]
         growth, keras_start = k - 2 * p + extra - s, max(k - s, 0) // 2
         setting = f"ConvTranspose2d '{name}' (kernel {k}, stride {s}, padding {p}, output_padding {extra})"
-        fix = (f"use lit_models.keras_like.SameConvTranspose2d, or padding=0 and crop rows/columns "
-               f"[{keras_start}:{keras_start} + {s}n] of the output in forward")
+        rows = f"[{keras_start}:{keras_start} + {s}n]" if keras_start else f"[:{s}n]"
+        fix = f"use lit_models.keras_like.SameConvTranspose2d, or padding=0 and keep rows/columns {rows} of its output"
         if growth:
             return [f"Conv2DTranspose same, stride {s}: Keras returns exactly {s}× the input size (n → {s}n), your {setting} "
                     f"returns {s}n{growth:+d}. torch needs padding={(k - s + 1) // 2} output_padding=1 for that size, but then "
@@ -181,7 +181,7 @@ def activation_between(context: Context) -> list[str]:
     if not d or d.kind != "activation":
         return []
     if d.yours.startswith("LeakyReLU") and d.theirs.startswith("LeakyReLU"):
-        return [LEAKY_TEXT]
+        return [] if leaky_relu_slope(context) else [LEAKY_TEXT]  # the module hint names the layer
     if d.index == 0 and d.theirs == "no activation":
         return ["forward returns logits: no softmax/sigmoid at the end (CourseModule.keras_output adds the Keras "
                 "output activation for comparisons; the loss works on logits)"]
@@ -329,6 +329,14 @@ def keras_layer_config(context: Context) -> list[str]:
         hints += [f"{type(mine).__name__} layer {index} ('{mine.name}'): {key}={_plain(a.get(key))!r}, reference {_plain(b[key])!r}"
                   for key in KERAS_KEYS if key in b and _plain(a.get(key)) != _plain(b[key])]
     return hints[:3]
+
+
+@hint("builds", framework=KERAS)
+def return_sequences(context: Context) -> list[str]:
+    if "expected ndim=3, found ndim=2" in str(context.error):
+        return ["a recurrent layer that feeds another needs the whole sequence: return_sequences=True on every recurrent "
+                "layer but the last (the torch twin passes rnn(x)[0], all steps, on)"]
+    return []
 
 
 @hint("init", framework=KERAS)

@@ -33,9 +33,10 @@ def torch_weights(model) -> list[tuple[str, np.ndarray]]:
 
 
 def keras_weights(model) -> list[tuple[str, np.ndarray]]:
-    """``[(label, array)]`` of every Keras weight, in the weight transfer's order."""
-    return [(f"{type(layer).__name__} '{layer.name}' {w.name}", np.asarray(w).copy())
-            for layer in keras_weighted_layers(model) for w in layer.weights]
+    """``[(label, array)]`` of every Keras weight, in the weight transfer's order (layers by
+    position: Keras numbers its automatic layer names on, model after model)."""
+    return [(f"{type(layer).__name__} layer {index} {w.name}", np.asarray(w).copy())
+            for index, layer in enumerate(keras_weighted_layers(model), start=1) for w in layer.weights]
 
 
 def _orthogonal(array: np.ndarray) -> bool:

@@ -4,7 +4,7 @@
       ✓ loads                                ConvClassifier found in my_exercises/cnn.py
       ✗ output shapes                        output shapes differ: keras (16, 10), lightning (16, 12)
           hint: Linear layer 2 ('classifier.3') has 12 units, reference 10
-      · parameter counts (layer by layer)    not run
+      · parameter counts                      not run: an earlier step failed
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 from .catalogue import LIGHTNING, Exercise
 
 MARKS = {True: "✓", False: "✗", None: "·"}
-NAME_WIDTH = 40
+NAME_WIDTH = 41
 NOT_RUN = "not run: an earlier step failed"
 
 

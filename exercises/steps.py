@@ -29,7 +29,6 @@ from .catalogue import LIGHTNING
 
 QUIET = {"enable_progress_bar": False, "enable_model_summary": False}
 TRAJECTORY_EPOCHS = 2
-FORWARD_SAMPLES = 64
 
 
 class StepFailure(AssertionError):
@@ -134,7 +133,7 @@ def initialisation(bench: Bench, part: str | None = None) -> str:
     yours = [_draw(bench, "yours", seed, part) for seed in range(count)]
     problems = initcheck.compare(yours, reference)
     if problems:
-        more = f" (and {len(problems) - 1} more tensors)" if len(problems) > 1 else ""
+        more = f" (and {len(problems) - 1} more tensor{'s' if len(problems) > 2 else ''})" if len(problems) > 1 else ""
         raise StepFailure(problems[0] + more)
     return f"{len(reference[0])} tensors drawn like the reference's ({count} seeds)"
 
@@ -154,7 +153,7 @@ def dropout(bench: Bench) -> str:
 
 def forward(bench: Bench, part: str | None = None) -> str:
     lightning, keras_model = bench.pair(bench.yours, bench.twin, part)
-    x, _ = bench.sample("test", FORWARD_SAMPLES)
+    x = bench.forward_inputs()
     if part:
         x = parity.component_input(keras_model, x)
     atol = tolerance(bench, "forward")
@@ -202,7 +201,7 @@ def plan(bench: Bench) -> list[Step]:
     for part in exercise.components or (None,):
         prefix = f"{part}: " if part else ""
         steps += [Step(f"{prefix}output shapes", "shapes", partial(shapes, part=part), part),
-                  Step(f"{prefix}parameter counts (layer by layer)", "counts", partial(counts, part=part), part)]
+                  Step(f"{prefix}parameter counts", "counts", partial(counts, part=part), part)]
         if exercise.check_init:
             steps.append(Step(f"{prefix}initialisation", "init", partial(initialisation, part=part), part))
         steps.append(Step(f"{prefix}forward after weight transfer", "forward", partial(forward, part=part), part))

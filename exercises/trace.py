@@ -56,7 +56,9 @@ def _first(value):
 
 def record(model: nn.Module, x: torch.Tensor, shapes_only: bool = False):
     """``([(name, module, input, output)] per weighted module, model output)`` of one eval-mode
-    forward; tensors cloned at the first call (an in-place ReLU must not rewrite them)."""
+    forward; tensors cloned at the first call (an in-place ReLU must not rewrite them). A forward
+    that raises (mismatched shapes) still returns what the layers before the error recorded, and
+    ``None`` as the output."""
     names = {module: name for name, module in model.named_modules()}
     modules = [m for m in torch_weighted_modules(model) if m is not model]
     seen: dict = {}
@@ -69,6 +71,8 @@ def record(model: nn.Module, x: torch.Tensor, shapes_only: bool = False):
     try:
         with torch.no_grad():
             output = _first(model.eval()(x))
+    except Exception:  # noqa: BLE001 - the layers that ran tell where the shapes went apart
+        output = None
     finally:
         for hook in hooks:
             hook.remove()
@@ -130,6 +134,8 @@ def first_difference(yours: nn.Module, reference: nn.Module, x: torch.Tensor, sh
     previous, previous_label, previous_module = x, "the model's input", None
     for index, ((name, layer, in_y, out_y), (_, ref, in_r, out_r)) in enumerate(zip(mine, theirs), start=1):
         label = _label(index, name, layer)
+        if in_y is None and out_mine is None:
+            return None  # your forward stopped before this layer, with no difference recorded before
         if in_y is None:
             return Difference("missing", f"{label} is never called in your forward", index, layer, ref, previous_module)
         if in_r is None:
@@ -142,7 +148,7 @@ def first_difference(yours: nn.Module, reference: nn.Module, x: torch.Tensor, sh
             detail = f"{label} computes differently from the reference's {type(ref).__name__} given the same input: {values}"
             return Difference("layer", detail, index, layer, ref, previous_module)
         previous, previous_label, previous_module = out_r, label, layer
-    if _same(out_mine, out_theirs, shapes_only):
+    if out_mine is None or _same(out_mine, out_theirs, shapes_only):
         return None
     last = f"after the last layer ({previous_label})"
     yours_fn, ref_fn = between_function(previous, out_mine), between_function(previous, out_theirs)
