@@ -34,8 +34,9 @@ class Exercise:
         tolerances: ``forward`` (absolute), ``step`` and ``trajectory`` (relative) where this
             model's measured float32 round-off exceeds the harness defaults
             (the same values as ``parity_tests/conftest.py::TOLERANCE_OVERRIDES``).
-        eager_keras: run the reference Keras twin's ``fit``/``train_on_batch`` eagerly (no
-            tf.function tracing: seconds saved on big graphs; the numbers are the same ops).
+        eager_keras: run the project's Keras twin's ``fit``/``train_on_batch`` eagerly (no
+            tf.function tracing: seconds saved per check; the numbers are the same ops). A Keras
+            twin the participant writes always runs as ``fit`` runs it (traced).
         components: networks graded one by one (the GAN's generator and discriminator).
         check_init: compare the initial weights' distributions with the reference's (off where
             the participant does not write the initialisation, e.g. a given base network).
@@ -54,7 +55,7 @@ class Exercise:
     extra_steps: dict = field(default_factory=dict)
     batch: int = 32
     tolerances: dict = field(default_factory=dict)
-    eager_keras: bool = False
+    eager_keras: bool = True
     components: tuple[str, ...] = ()
     check_init: bool = True
     dropout: bool = False
@@ -104,15 +105,15 @@ EXERCISES: tuple[Exercise, ...] = (
         "dcgan", 3, "GAN (DCGAN)", "mnist_dcgan", LIGHTNING,
         "lit_models.dcgan", "DCGAN",
         "manual optimization with two optimizers; BatchNorm momentum/epsilon, LeakyReLU slope, channels-last Reshape",
-        batch=16, tolerances={"trajectory": 5e-5}, eager_keras=True,
+        batch=16, tolerances={"trajectory": 5e-5},
         components=("generator", "discriminator"), dropout=True,
     ),
     Exercise(
         "transfer", 3, "transfer learning (MobileNetV2)", "cats_dogs_transfer", LIGHTNING,
         "lit_models.mobilenet_transfer", "MobileNetV2Transfer",
         "a frozen base (trainable vs non-trainable counts), GlobalAveragePooling2D, Dropout, a Dense(1) logit",
-        data={"num_images": 32}, batch=16, tolerances={"forward": 1e-4, "step": 1e-4, "trajectory": 1e-4},
-        eager_keras=True, check_init=False, dropout=True,
+        data={"num_images": 16}, batch=16, tolerances={"forward": 1e-4, "step": 1e-4, "trajectory": 1e-4},
+        check_init=False, dropout=True,
     ),
 )
 

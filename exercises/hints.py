@@ -106,6 +106,21 @@ def layer_widths(context: Context) -> list[str]:
     return []
 
 
+@hint("counts", framework=LIGHTNING)
+def registration_order(context: Context) -> list[str]:
+    """The weight transfer pairs torch modules with Keras layers in registration order."""
+    from twins.transfer import torch_weighted_modules
+
+    def sizes(model):
+        return [sum(p.numel() for p in m.parameters(recurse=False)) for m in torch_weighted_modules(model)]
+
+    mine, theirs = sizes(context.yours), sizes(context.reference)
+    if mine != theirs and sorted(mine) == sorted(theirs):
+        return ["your layers hold the reference's weights in another order: create them in __init__ in the order "
+                "forward uses them (the grader pairs them with the Keras layers in registration order)"]
+    return []
+
+
 @hint("shapes", "counts", "forward", framework=LIGHTNING)
 def same_padding(context: Context) -> list[str]:
     """Keras ``padding="same"`` at stride 1 keeps the size: torch ``padding=kernel_size // 2``."""

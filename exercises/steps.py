@@ -43,9 +43,11 @@ class Step:
     part: str | None = None  # a component (the GAN's "generator") or None for the whole model
 
 
-def tolerance(bench: Bench, check: str) -> float:
+def tolerance(exercise, check: str) -> float:
+    """``forward`` (absolute), ``step``, ``trajectory`` (relative): the harness defaults unless the
+    exercise's model needs its measured float32 round-off (``Exercise.tolerances``)."""
     defaults = {"forward": parity.FORWARD_ATOL, "step": parity.STEP_RTOL, "trajectory": parity.TRAJECTORY_RTOL}
-    return bench.exercise.tolerances.get(check, defaults[check])
+    return exercise.tolerances.get(check, defaults[check])
 
 
 def training_kind(bench: Bench) -> str:
@@ -156,7 +158,7 @@ def forward(bench: Bench, part: str | None = None) -> str:
     x = bench.forward_inputs()
     if part:
         x = parity.component_input(keras_model, x)
-    atol = tolerance(bench, "forward")
+    atol = tolerance(bench.exercise, "forward")
     return f"max |Δ| {parity.check_forward(lightning, keras_model, x, atol=atol):.2g} ≤ {atol:g} on {len(x)} samples"
 
 
@@ -169,7 +171,7 @@ def one_step(bench: Bench, overrides: dict | None = None) -> str:
     x, y = bench.sample("train")
     kind = training_kind(bench)
     check = parity.check_one_step if kind == "gradient" else parity.step_check(kind)
-    measured = check(lightning, keras_model, x, y, tolerance(bench, "step"))
+    measured = check(lightning, keras_model, x, y, tolerance(bench.exercise, "step"))
     return ", ".join(f"{stage} {value:.2g}" for stage, value in measured.items()) + " (relative Δ)"
 
 
@@ -183,7 +185,7 @@ def trajectory(bench: Bench) -> str:
     keras_to_torch(keras_model, lightning)
     lit = fit_lightning(lightning, bench.datamodule, {"max_epochs": TRAJECTORY_EPOCHS, **QUIET}, quiet=True)
     ker = fit_keras(keras_model, bench.datamodule, epochs=TRAJECTORY_EPOCHS, quiet=True)
-    rtol = tolerance(bench, "trajectory")
+    rtol = tolerance(bench.exercise, "trajectory")
     worst = parity.check_trajectory(ker.history, lit.history, rtol)
     tested = parity.check_trajectory({k: [v] for k, v in ker.test.items()}, {k: [v] for k, v in lit.test.items()}, rtol)
     return f"{TRAJECTORY_EPOCHS} epochs, {', '.join(ker.history)} + test: max relative Δ {max(worst, tested):.2g} ≤ {rtol:g}"
