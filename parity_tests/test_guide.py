@@ -476,7 +476,8 @@ def check_mse(row):
     assert broadcast == pytest.approx(float(np.mean((predictions - targets[None, :]) ** 2)), rel=1e-6)
     assert broadcast != pytest.approx(correct, rel=1e-2)
     mapped = F.mse_loss(torch_predictions, as_tensor(targets).view(-reshape[0], reshape[1])).item()
-    assert mapped == pytest.approx(correct, rel=1e-6) and nn.MSELoss()(torch_predictions, as_tensor(targets).view(-1, 1)).item() == mapped
+    assert mapped == pytest.approx(correct, rel=1e-6)
+    assert nn.MSELoss()(torch_predictions, as_tensor(targets).view(-1, 1)).item() == mapped
 
 
 @check("mae")
@@ -522,7 +523,8 @@ def check_bce_logits(row):
     logits = rng(18).standard_normal((6, 1)).astype(np.float32)
     labels = (rng(19).random((6, 1)) > 0.5).astype(np.float32)
     expected = float(keras.losses.BinaryCrossentropy(from_logits=True)(labels, logits))
-    assert F.binary_cross_entropy_with_logits(as_tensor(logits), as_tensor(labels)).item() == pytest.approx(expected, rel=1e-5)
+    torch_loss = F.binary_cross_entropy_with_logits(as_tensor(logits), as_tensor(labels)).item()
+    assert torch_loss == pytest.approx(expected, rel=1e-5)
 
 
 @check("sparse-categorical-ce")
@@ -558,7 +560,8 @@ def check_categorical_ce(row):
 def check_loss_reduction(row):
     assert keras.losses.MeanSquaredError().reduction == row.mentions("keras", "sum_over_batch_size")
     assert nn.MSELoss().reduction == row.mentions("torch", "mean")
-    targets, predictions = rng(22).standard_normal((7, 2)).astype(np.float32), rng(23).standard_normal((7, 2)).astype(np.float32)
+    targets = rng(22).standard_normal((7, 2)).astype(np.float32)
+    predictions = rng(23).standard_normal((7, 2)).astype(np.float32)
     per_sample = np.asarray(keras.losses.mean_squared_error(targets, predictions))
     assert float(keras.losses.MeanSquaredError()(targets, predictions)) == pytest.approx(per_sample.mean(), rel=1e-6)
     assert nn.MSELoss()(as_tensor(predictions), as_tensor(targets)).item() == pytest.approx(per_sample.mean(), rel=1e-6)
@@ -658,8 +661,9 @@ def check_adam_defaults(row):
 
 @check("adam-update")
 def check_adam_update(row):
-    keras_one_a, keras_one_b = (float(v) for v in row.claim("keras", r"lr·√\({n} − β₂ᵗ\)/\({n} − β₁ᵗ\)"))
-    torch_one_a, torch_one_b = (float(v) for v in row.claim("torch", r"lr/\({n} − β₁ᵗ\) · m/\(√v/√\({n} − β₂ᵗ\) \+ eps\)"))
+    keras_one_2, keras_one_1 = (float(v) for v in row.claim("keras", r"lr·√\({n} − β₂ᵗ\)/\({n} − β₁ᵗ\)"))
+    torch_one_1, torch_one_2 = (float(v) for v in row.claim(
+        "torch", r"lr/\({n} − β₁ᵗ\) · m/\(√v/√\({n} − β₂ᵗ\) \+ eps\)"))
     mapping_one = float(row.claim("notes", r"eps = ε/√\({n} − β₂ᵗ\)"))
     plain_eps = float(row.claim("notes", r"eps={n} alone"))
     ratio = row.claim("notes", r"makes the first step {n} times Keras'")
@@ -672,8 +676,8 @@ def check_adam_update(row):
     keras_w, torch_w, m, v = start.astype(np.float64), start.astype(np.float64), 0.0, 0.0
     for t, (gradient, keras_result, torch_result) in enumerate(zip(gradients, keras_path, torch_path), start=1):
         m, v = b1 * m + (1 - b1) * gradient, b2 * v + (1 - b2) * gradient.astype(np.float64) ** 2
-        keras_w = keras_w - rate * math.sqrt(keras_one_a - b2**t) / (keras_one_b - b1**t) * m / (np.sqrt(v) + eps)
-        torch_w = torch_w - rate / (torch_one_b - b1**t) * m / (np.sqrt(v) / math.sqrt(torch_one_a - b2**t) + 1e-8)
+        keras_w = keras_w - rate * math.sqrt(keras_one_2 - b2**t) / (keras_one_1 - b1**t) * m / (np.sqrt(v) + eps)
+        torch_w = torch_w - rate / (torch_one_1 - b1**t) * m / (np.sqrt(v) / math.sqrt(torch_one_2 - b2**t) + 1e-8)
         step = np.abs(keras_result - start).max()
         assert np.abs(keras_result - keras_w).max() <= 1e-3 * step, "Keras' stated step"
         assert np.abs(torch_result - torch_w).max() <= 1e-3 * step, "torch's stated step"
@@ -851,7 +855,8 @@ def check_init_batchnorm(row):
     layer.build((None, 3))
     module = nn.BatchNorm2d(3)
     torch_tensors = (module.weight, module.bias, module.running_mean, module.running_var)
-    for stated, torch_stated, keras_weight, torch_tensor in zip(keras_values, torch_values, layer.get_weights(), torch_tensors):
+    pairs = zip(keras_values, torch_values, layer.get_weights(), torch_tensors)
+    for stated, torch_stated, keras_weight, torch_tensor in pairs:
         assert keras_weight.min() == keras_weight.max() and torch_tensor.min() == torch_tensor.max()
         expect(stated, keras_weight[0], "a Keras BatchNormalization weight")
         expect(torch_stated, torch_tensor[0].item(), "a torch BatchNorm tensor")
@@ -968,7 +973,8 @@ class ScriptedModule(L.LightningModule):
         optimizer = torch.optim.SGD(self.parameters(), lr=self.hparams.learning_rate)
         if self.scheduler_factory is None:
             return optimizer
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": self.scheduler_factory(optimizer), "monitor": "val_loss"}}
+        scheduler = self.scheduler_factory(optimizer)
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "monitor": "val_loss"}}
 
 
 def loader(samples=6, batch_size=2):
@@ -1085,10 +1091,10 @@ def check_fit_validation_data(row):
 
 @check("fit-validation-freq")
 def check_fit_validation_freq(row):
-    expect(row.claim("keras", r"validation_freq={n}"), inspect.signature(keras.Model.fit).parameters["validation_freq"].default,
-           "fit's validation_freq")
-    expect(row.claim("torch", r"check_val_every_n_epoch={n}"),
-           inspect.signature(L.Trainer).parameters["check_val_every_n_epoch"].default, "Trainer's check_val_every_n_epoch")
+    keras_default = inspect.signature(keras.Model.fit).parameters["validation_freq"].default
+    lightning_default = inspect.signature(L.Trainer).parameters["check_val_every_n_epoch"].default
+    expect(row.claim("keras", r"validation_freq={n}"), keras_default, "fit's validation_freq")
+    expect(row.claim("torch", r"check_val_every_n_epoch={n}"), lightning_default, "Trainer's check_val_every_n_epoch")
 
 
 @check("fit-history")
@@ -1191,7 +1197,8 @@ def check_restore_best_weights(row):
     def weights_of_epoch(epoch):
         model.set_weights([np.full((1, 1), epoch, np.float32), np.zeros(1, np.float32)])
 
-    drive_keras_callback(keras.callbacks.EarlyStopping(patience=2, restore_best_weights=True), model, losses, weights_of_epoch)
+    stopping = keras.callbacks.EarlyStopping(patience=2, restore_best_weights=True)
+    drive_keras_callback(stopping, model, losses, weights_of_epoch)
     assert model.get_weights()[0][0, 0] == 1.0, "Keras restores the best epoch's weights"
     with tempfile.TemporaryDirectory() as directory:
         checkpoint = ModelCheckpoint(dirpath=directory, monitor="val_loss", mode="min", save_top_k=top_k)
@@ -1316,7 +1323,8 @@ def check_learning_rate_scheduler(row):
         callback.on_epoch_begin(epoch)
         keras_rates.append(learning_rate(model.optimizer))
     module = ScriptedModule(val_losses=(1.0,) * 4, learning_rate=torch_start)
-    module.scheduler_factory = lambda optimizer: torch.optim.lr_scheduler.LambdaLR(optimizer, lambda epoch: torch_factor**epoch)
+    module.scheduler_factory = lambda optimizer: torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda epoch: torch_factor**epoch)
     lightning_run(module, max_epochs=4)
     assert module.rates == pytest.approx(keras_rates, rel=1e-6)
 
@@ -1582,6 +1590,12 @@ def check_sync_batchnorm(row):
 
 @check("sync-dist")
 def check_sync_dist(row):
+    row.mentions("keras", "sync-on-read"), row.mentions("keras", "summed")
+    with tf.distribute.MirroredStrategy().scope():
+        metric = keras.metrics.Mean()
+    total = metric.variables[0]
+    assert isinstance(total.value, tf.distribute.DistributedValues) and total.aggregation == "sum"
+    assert type(total.value).__name__ == "SyncOnReadVariable"
     row.mentions("torch", "sync_dist=True"), row.mentions("torch", "sync_dist=False")
     assert inspect.signature(L.LightningModule.log).parameters["sync_dist"].default is False
 
@@ -1705,8 +1719,9 @@ def test_every_row_is_checked_and_every_row_with_a_number_by_its_own_check():
     assert len(rows) >= 60
     unchecked = [row for row in rows if not row.check and not row.references]
     assert not unchecked, f"rows without a check: {unchecked}"
-    numbers_without_check = [row for row in rows if row.has_digit() and not row.check]
-    assert not numbers_without_check, f"rows with numbers need their own check id: {numbers_without_check}"
+    digits_without_check = [row for row in rows if not row.check and (
+        row.has_digit() or any(character.isdigit() for cell in row.raw_cells for character in cell))]
+    assert not digits_without_check, f"rows with a digit need their own check id: {digits_without_check}"
 
 
 def test_check_ids_are_unique_and_each_has_exactly_one_check_function():
@@ -1748,7 +1763,8 @@ def test_a_number_added_to_a_row_is_caught_as_unread():
 
 def test_the_table_reader():
     assert split_cells("| `a` | b \\| c | `x[:, -1]` |") == ["`a`", "b | c", "`x[:, -1]`"]
-    row = Row("s", 1, ['`Conv2D(f, 3)` float32 h5 `"16-mixed"` 1e-7', "N(0, 1) U(±0.05)", "l0 2n"], "`demo` `test_x.py::test_y`")
+    cells = ['`Conv2D(f, 3)` float32 h5 `"16-mixed"` 1e-7', "N(0, 1) U(±0.05)", "l0 2n"]
+    row = Row("s", 1, cells, "`demo` `test_x.py::test_y`")
     assert row.check == "demo" and row.references == ["test_x.py::test_y"]
     assert [token for _, token in row.unread()] == ["3", "1e-7", "0", "1", "0.05", "2"]
     assert row.claim("keras", r"Conv2D\(f, {n}\)") == 3.0 and row.given("torch", r"N\({n}, {n}\)") == (0.0, 1.0)
