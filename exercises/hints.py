@@ -86,26 +86,6 @@ def first_difference(context: Context) -> list[str]:
     return [context.difference.detail] if context.difference else []
 
 
-@hint("shapes", "counts", "forward", framework=LIGHTNING)
-def layer_widths(context: Context) -> list[str]:
-    """"Linear layer 2 has 64 units, reference 10" — per layer kind, in order."""
-    kinds = ((nn.Linear, "out_features", "in_features", "units", "features"),
-             (nn.Conv2d, "out_channels", "in_channels", "filters", "channels"),
-             (nn.ConvTranspose2d, "out_channels", "in_channels", "filters", "channels"),
-             (nn.RNNBase, "hidden_size", "input_size", "units", "features"))
-    for kind, out_name, in_name, unit, in_unit in kinds:
-        mine, theirs = _named(context.yours, kind), _named(context.reference, kind)
-        if len(mine) != len(theirs):
-            return [f"your model has {len(mine)} {kind.__name__} layers, the reference {len(theirs)}"]
-        for index, ((name, m), (_, r)) in enumerate(zip(mine, theirs), start=1):
-            if getattr(m, out_name) != getattr(r, out_name):
-                return [f"{kind.__name__} layer {index} ('{name}') has {getattr(m, out_name)} {unit}, reference {getattr(r, out_name)}"]
-            if getattr(m, in_name) != getattr(r, in_name):
-                return [f"{kind.__name__} layer {index} ('{name}') reads {getattr(m, in_name)} {in_unit}, reference "
-                        f"{getattr(r, in_name)} (what reaches it: padding, pooling and the flattened size before it)"]
-    return []
-
-
 @hint("counts", framework=LIGHTNING)
 def registration_order(context: Context) -> list[str]:
     """The weight transfer pairs torch modules with Keras layers in registration order."""
@@ -118,6 +98,28 @@ def registration_order(context: Context) -> list[str]:
     if mine != theirs and sorted(mine) == sorted(theirs):
         return ["your layers hold the reference's weights in another order: create them in __init__ in the order "
                 "forward uses them (the grader pairs them with the Keras layers in registration order)"]
+    return []
+
+
+@hint("shapes", "counts", "forward", framework=LIGHTNING)
+def layer_widths(context: Context) -> list[str]:
+    """"Linear layer 2 has 64 units, reference 10" — per layer kind, in order."""
+    kinds = ((nn.Linear, "out_features", "in_features", "units", "features"),
+             (nn.Conv2d, "out_channels", "in_channels", "filters", "channels"),
+             (nn.ConvTranspose2d, "out_channels", "in_channels", "filters", "channels"),
+             (nn.RNNBase, "hidden_size", "input_size", "units", "features"))
+    if registration_order(context):
+        return []  # the same layers in another order: that hint says it
+    for kind, out_name, in_name, unit, in_unit in kinds:
+        mine, theirs = _named(context.yours, kind), _named(context.reference, kind)
+        if len(mine) != len(theirs):
+            return [f"your model has {len(mine)} {kind.__name__} layers, the reference {len(theirs)}"]
+        for index, ((name, m), (_, r)) in enumerate(zip(mine, theirs), start=1):
+            if getattr(m, out_name) != getattr(r, out_name):
+                return [f"{kind.__name__} layer {index} ('{name}') has {getattr(m, out_name)} {unit}, reference {getattr(r, out_name)}"]
+            if getattr(m, in_name) != getattr(r, in_name):
+                return [f"{kind.__name__} layer {index} ('{name}') reads {getattr(m, in_name)} {in_unit}, reference "
+                        f"{getattr(r, in_name)} (what reaches it: padding, pooling and the flattened size before it)"]
     return []
 
 
