@@ -1761,6 +1761,15 @@ def test_a_number_added_to_a_row_is_caught_as_unread():
     assert row.unread() == [("notes", "3")]
 
 
+def test_the_stated_versions_are_the_installed_ones():
+    """The guide's checks ran against these versions: its opening line must name them."""
+    stated = re.search(r"Keras (\d+\.\d+) on TensorFlow (\d+\.\d+), torch (\d+\.\d+), Lightning (\d+\.\d+)\.",
+                       GUIDE.read_text(encoding="utf-8"))
+    assert stated, "the guide names the versions it was checked with"
+    installed = [".".join(module.__version__.split(".")[:2]) for module in (keras, tf, torch, L)]
+    assert list(stated.groups()) == installed
+
+
 def test_the_table_reader():
     assert split_cells("| `a` | b \\| c | `x[:, -1]` |") == ["`a`", "b | c", "`x[:, -1]`"]
     cells = ['`Conv2D(f, 3)` float32 h5 `"16-mixed"` 1e-7', "N(0, 1) U(±0.05)", "l0 2n"]
