@@ -49,6 +49,7 @@ class Bench:
         self.module = self.participant = None
         self.yours = self.twin = self.reference = None
         self.focus: dict = {}  # the models the current step works on, for the hints
+        self.draws: dict = {}  # (who, seed) -> a fresh model, for the initialisation step
 
     # --- loading and building ------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .catalogue import LIGHTNING, Exercise
+from .catalogue import Exercise
 
 MARKS = {True: "✓", False: "✗", None: "·"}
 NAME_WIDTH = 41

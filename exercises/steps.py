@@ -119,7 +119,7 @@ def counts(bench: Bench, part: str | None = None) -> str:
 
 def _draw(bench: Bench, who: str, seed: int, part: str | None):
     """The weights of a fresh model (``who``: yours or reference) built under ``seed``."""
-    cache = bench.__dict__.setdefault("draws", {})
+    cache = bench.draws
     if (who, seed) not in cache:
         cache[(who, seed)] = (bench.build_yours if who == "yours" else bench.build_reference)(seed)
     model = cache[(who, seed)]
