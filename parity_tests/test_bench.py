@@ -8,7 +8,7 @@ from twins.cli import main
 
 def test_bench_reports_all_three_ways_with_ratios(tmp_path, capsys):
     path = tmp_path / "bench.json"
-    code = main(["bench", "--models", "iris_mlp", "--epochs", "2", "--steps", "2", "--quiet", "--json", str(path),
+    code = main(["bench", "--models", "iris_mlp", "--epochs", "2", "--steps", "2", "--threads", "1", "--quiet", "--json", str(path),
                  "--out", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == 0 and "iris_mlp" in out and "L/keras" in out
@@ -19,6 +19,7 @@ def test_bench_reports_all_three_ways_with_ratios(tmp_path, capsys):
         numbers = record[way]
         assert numbers["seconds_per_epoch"] > 0 and numbers["peak_rss_mb"] > 0
         assert numbers["steps_per_epoch"] == 2          # --steps caps all three ways alike (iris has 3 batches)
+        assert numbers["torch_threads"] == 1            # --threads reached every worker
         assert math.isclose(numbers["steps_per_second"], numbers["steps_per_epoch"] / numbers["seconds_per_epoch"])
     assert math.isclose(record["lightning_over_keras"],
                         record["lightning"]["seconds_per_epoch"] / record["keras"]["seconds_per_epoch"])
@@ -40,6 +41,8 @@ def test_offline_benchmarks_choose_each_download_datasets_named_substitute_and_n
     assert data_overrides("iris_mlp", {"offline": True}) == {}        # ships with scikit-learn
 
 
-def test_bench_rejects_a_step_cap_below_one(capsys):
+def test_bench_rejects_a_step_cap_or_thread_count_below_one(capsys):
     assert main(["bench", "--models", "iris_mlp", "--steps", "0"]) == 2
     assert "--steps must be at least 1" in capsys.readouterr().err
+    assert main(["bench", "--models", "iris_mlp", "--threads", "0"]) == 2
+    assert "--threads must be at least 1" in capsys.readouterr().err

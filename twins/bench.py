@@ -137,7 +137,7 @@ def bench(options) -> dict:
     ids = [check_model_id(m.strip()) for m in options.models.split(",")] if options.models else model_ids()
     worker_options = {"accelerator": options.accelerator, "devices": options.devices, "precision": options.precision,
                       "channels_last": options.channels_last, "compile": options.compile,
-                      "offline": options.offline, "steps": options.steps}
+                      "offline": options.offline, "steps": options.steps, "threads": options.threads}
     say = (lambda text: None) if options.quiet else (lambda text: print(text, file=sys.stderr, flush=True))
     report = run_bench(ids, options.epochs, worker_options, say)
     print(table(report))

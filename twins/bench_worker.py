@@ -131,6 +131,20 @@ def bench_keras(model_id, datamodule, epochs, options) -> dict:
     return summary(timer.epoch_seconds, steps)
 
 
+def limit_threads(framework: str, threads: int | None) -> None:
+    """The same thread count for every way (``--threads``): torch's pools, and TensorFlow's
+    intra-/inter-op pools for Keras — set before either framework runs anything."""
+    if not threads:
+        return
+    torch.set_num_threads(threads)
+    torch.set_num_interop_threads(threads)
+    if framework == "keras":
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+
+
 RUNNERS = {"lightning": bench_lightning, "torch": bench_torch, "keras": bench_keras}
 
 
@@ -139,14 +153,15 @@ def main(argv=None) -> int:
     parser.add_argument("model_id")
     parser.add_argument("framework", choices=list(RUNNERS))
     parser.add_argument("--epochs", type=int, default=4)
-    parser.add_argument("--options", default="{}", help="JSON: accelerator, devices, precision, channels_last, compile, offline, steps")
+    parser.add_argument("--options", default="{}", help="JSON: accelerator, devices, precision, channels_last, compile, offline, steps, threads")
     args = parser.parse_args(argv)
     from twins.models import make_datamodule
 
     options = json.loads(args.options)
+    limit_threads(args.framework, options.get("threads"))
     datamodule = make_datamodule(args.model_id, seed=0, **data_overrides(args.model_id, options))
     record = RUNNERS[args.framework](args.model_id, datamodule, args.epochs, options)
-    print(json.dumps(record))
+    print(json.dumps(record | {"torch_threads": torch.get_num_threads()}))
     return 0
 
 

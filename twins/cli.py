@@ -8,7 +8,7 @@
     twins pictures MODEL --out DIR [--epochs N] [--seed N] [--resume] [--codes N]   (Day 3: autoencoders, DCGAN)
     twins featuremaps MODEL --out DIR [--train keras|lightning] [--epochs N] [--images N] [--layers N]   (CNN feature maps)
     twins predict MODEL --image PHOTO [--checkpoint CKPT | --epochs N] [--json PATH]   (classify your own photo)
-    twins bench [--models a,b] [--epochs N] [--offline] [--steps N] [--json PATH] [--out DIR] [--accelerator gpu ...]   (speed)
+    twins bench [--models a,b] [--epochs N] [--offline] [--steps N] [--threads N] [--json PATH] [--out DIR] [--accelerator gpu ...]   (speed)
 
 ``--model.*`` and ``--data.*`` override the config (``configs/MODEL.yaml``) for both twins;
 ``--trainer.*`` takes every ``lightning.Trainer`` argument (jsonargparse, LightningCLI style).
@@ -221,10 +221,13 @@ def cmd_bench(args: list[str]) -> int:
                         help="download datasets use their labelled offline substitute (digits, synthetic, shapes); "
                              "course architecture and batch size")
     parser.add_argument("--steps", type=int | None, default=None, help="at most this many training steps per epoch")
+    parser.add_argument("--threads", type=int | None, default=None,
+                        help="CPU threads of every way (torch and TensorFlow alike; default: the frameworks' own)")
     parser.add_argument("--quiet", action="store_true")
     options = parse(parser, args)
-    if options.steps is not None and options.steps < 1:
-        raise UsageError("--steps must be at least 1")
+    for flag in ("steps", "threads"):
+        if getattr(options, flag) is not None and getattr(options, flag) < 1:
+            raise UsageError(f"--{flag} must be at least 1")
     if options.epochs < 2:
         raise UsageError("--epochs must be at least 2: the first epoch is the warm-up")
     bench(options)
