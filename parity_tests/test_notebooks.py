@@ -48,7 +48,7 @@ MODELS_OF = {stem: models for stem, _, models in COURSE}
 
 #: Forward max |Δ| allowed after weight transfer (MobileNetV2's float32 round-off: 1e-4; the others 1e-5).
 FORWARD_TOLERANCE = 1e-4
-FORWARD_LINE = re.compile(r"forward max \|Δ\| after (?:copying|the same copy)[^:]*: ([-+0-9.e]+|nan|inf)")
+FORWARD_LINE = re.compile(r"forward max \|Δ\| after copying[^:]*: ([-+0-9.e]+|nan|inf)")
 CELL_TIMEOUT_S = 180  # per cell; a notebook takes 10–25 s on an idle machine
 #: Appended to each executed copy: which interpreter the kernel runs (the point of the kernelspec below).
 PROBE = "import sys; print('kernel executable:', sys.executable)"
