@@ -26,9 +26,6 @@ def fixed_seed(noise_dim: int, seed: int = 0) -> np.ndarray:
 
 def render_grid(images: np.ndarray, title: str, path: Path) -> Path:
     """(16, 28, 28, 1) images in [−1, 1] → a 4×4 grey PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(GRID, GRID, figsize=(4, 4.3))

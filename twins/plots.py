@@ -1,10 +1,7 @@
 """Pictures of training runs (matplotlib, no display needed)."""
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 from .io import save_figure  # noqa: E402
 
