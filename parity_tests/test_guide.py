@@ -906,6 +906,27 @@ def recorded_fit(samples=99, epochs=2, verbose=0, seeded=True, **options):
         keras.utils.set_random_seed(0)
     else:
         tf.random.set_seed(None)
+    with unseeded_ops_allowed(not seeded):
+        return _recorded_fit(samples, epochs, verbose, **options)
+
+
+@contextlib.contextmanager
+def unseeded_ops_allowed(needed: bool):
+    """TensorFlow refuses unseeded random ops while op determinism is on — and an earlier test in
+    this process (any Keras run of ``twins``) may have switched it on: off for the block, then back."""
+    from tensorflow.python.framework import config as tf_config  # the public API can only switch it on
+
+    was_on = needed and tf_config.is_op_determinism_enabled()
+    if was_on:
+        tf_config.disable_op_determinism()
+    try:
+        yield
+    finally:
+        if was_on:
+            tf_config.enable_op_determinism()
+
+
+def _recorded_fit(samples, epochs, verbose, **options):
     options = dict(options)
     data = options.pop("data", None)
     if data == "dataset":
