@@ -46,3 +46,18 @@ def test_bench_rejects_a_step_cap_or_thread_count_below_one(capsys):
     assert "--steps must be at least 1" in capsys.readouterr().err
     assert main(["bench", "--models", "iris_mlp", "--threads", "0"]) == 2
     assert "--threads must be at least 1" in capsys.readouterr().err
+
+
+def test_a_workers_peak_memory_is_its_own_not_the_parents():
+    """Linux carries ``ru_maxrss`` over fork + exec: a worker started by a big parent would report
+    the parent's peak. The worker reads its own ``VmHWM`` instead."""
+    import subprocess
+    import sys
+
+    ballast = bytearray(1024**3)  # the parent holds 1 GiB more than any worker will touch
+    ballast[:: 4096] = b"\x01" * len(ballast[:: 4096])
+    child = subprocess.run([sys.executable, "-c", "from twins.bench_worker import peak_rss_mb; print(peak_rss_mb())"],
+                           capture_output=True, text=True, check=True)
+    parent_rss_mb = int(next(l for l in open("/proc/self/status") if l.startswith("VmRSS:")).split()[1]) / 1024
+    assert 0 < float(child.stdout.split()[-1]) < parent_rss_mb - 512
+    del ballast

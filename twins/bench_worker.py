@@ -26,7 +26,17 @@ from twins.bench import data_overrides, steps_per_epoch  # noqa: E402
 
 
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
+    """This process's peak resident memory. ``VmHWM`` of the fresh address space that exec gave
+    this worker — not ``getrusage``'s ``ru_maxrss``, which Linux carries over from the parent
+    across fork + exec (the ``twins bench`` process, itself over 1 GB)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # elsewhere: kilobytes on Linux, the best left
 
 
 def summary(epoch_seconds: list[float], steps: int) -> dict:
