@@ -2,7 +2,7 @@
 
 Same rows, split and scaling as ``IrisDataModule``; the targets are empty (n, 0) arrays, so
 nothing of the species reaches a model. ``species`` and ``petal_cm`` are kept aside for the
-clustering workflow's pictures and scores (``twins/clustering.py``).
+clustering workflow's pictures and scores (``twins/cli/cluster.py``).
 """
 from __future__ import annotations
 

@@ -61,11 +61,11 @@ class Bench:
     def _build(self, framework: str, factory, seed: int, overrides: dict):
         arguments = {**self.arguments, **overrides}
         if framework == LIGHTNING:
-            from twins.fit import seed_lightning
+            from twins.training.fit_lightning import seed_lightning
 
             seed_lightning(seed)
             return factory(**arguments)
-        from twins.fit import seed_keras
+        from twins.training.fit_keras import seed_keras
 
         seed_keras(seed)
         return factory(**{k: v for k, v in arguments.items() if k not in lit_models.TORCH_ONLY_ARGS})

@@ -26,7 +26,7 @@ DEBUG_ENV = "EXERCISE_DEBUG"
 @contextlib.contextmanager
 def quiet():
     """No framework chatter between the checklist lines (Lightning banners, TF retracing notes)."""
-    from twins.fit_lightning import quiet_lightning
+    from twins.training.fit_lightning import quiet_lightning
 
     quiet_lightning()
     logging.getLogger("tensorflow").setLevel(logging.ERROR)

@@ -3,7 +3,7 @@
 Every step but ``initialisation`` and ``dropout rates`` is a check of the parity harness
 (``twins.parity``): output shapes, parameter counts layer by layer, forward parity after weight
 transfer, one training step in stages (loss, gradients, updates; the GAN and Lloyd variants from
-``twins.parity_unsupervised``), and a short trajectory of whole fits from identical weights and
+``twins.parity.steps``), and a short trajectory of whole fits from identical weights and
 batches. Later steps need the earlier ones, so grading stops at the first failure.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ import lightning as L
 from torch import nn
 
 from twins import parity
-from twins.counts import extra_torch_parameters, keras_counts, torch_counts
+from twins.parity.counts import extra_torch_parameters, keras_counts, torch_counts
 from twins.transfer import keras_to_torch, paired_layers
 
 from . import initcheck
@@ -176,7 +176,8 @@ def one_step(bench: Bench, overrides: dict | None = None) -> str:
 
 
 def trajectory(bench: Bench) -> str:
-    from twins.fit import fit_keras, fit_lightning
+    from twins.training.fit_keras import fit_keras
+    from twins.training.fit_lightning import fit_lightning
 
     yours, twin = bench.build_yours(), bench.build_twin()
     bench.focus = {"yours": yours, "twin": twin, "reference": bench.reference}

@@ -90,7 +90,7 @@ class DCGAN(L.LightningModule):
         init: ``"keras"`` (glorot-uniform, zero biases; default) or ``"torch"``.
     """
 
-    training_kind = "gan"                              # how the parity harness steps it (twins/parity.py)
+    training_kind = "gan"                              # how the parity harness steps it (twins/parity/)
     components = ("generator", "discriminator")        # checked separately by the parity harness
 
     def __init__(self, input_shape: list[int], noise_dim: int = 100, learning_rate: float = 1e-4,

@@ -2,7 +2,7 @@
 
 - **One bias.** Keras' SimpleRNN/LSTM add a single bias; torch adds two (``bias_ih`` + ``bias_hh``).
   Trained, two biases move twice as fast as one under SGD and Adam alike, so ``keras_rnn`` keeps
-  ``bias_hh`` as a parameter (torch's layout, counted in ``twins/counts.py``) but holds it at 0:
+  ``bias_hh`` as a parameter (torch's layout, counted in ``twins/parity/counts.py``) but holds it at 0:
   a gradient hook zeroes its gradient, so every optimizer leaves it at 0 and the twin has
   exactly Keras' one bias (``bias_ih``).
 - **Masking.** Keras' ``mask_zero=True`` skips every padded step (state carried through);

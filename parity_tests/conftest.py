@@ -23,7 +23,8 @@ if PARALLEL_WORKER:
 
 import pytest  # noqa: E402
 
-from twins.fit import seed_keras, seed_lightning  # noqa: E402
+from twins.training.fit_keras import seed_keras  # noqa: E402
+from twins.training.fit_lightning import seed_lightning
 from twins.models import make_twins  # noqa: E402
 
 MODEL_IDS = list(lit_models.REGISTRY)

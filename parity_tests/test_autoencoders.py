@@ -9,8 +9,8 @@ from torch import nn
 from datamodules.fashion_autoencoder import FashionDenoisingData
 from datamodules.torch_adapter import to_keras_layout, to_torch_layout
 from lit_models.keras_like import KerasBatchNorm1d, KerasBatchNorm2d, SameConv2d, SameConvTranspose2d
-from twins.transfer_conv import conv2d_to_torch
-from twins.transfer_deconv import conv2d_transpose_to_torch
+from twins.transfer.conv import conv2d_to_torch
+from twins.transfer.conv_transpose import conv2d_transpose_to_torch
 
 SHAPES = [(3, 2, 7, 5), (3, 2, 8, 6), (5, 2, 7, 7), (5, 1, 7, 6), (5, 2, 14, 13), (3, 1, 5, 4)]  # k, s, h, w
 

@@ -32,7 +32,7 @@ def test_bench_rejects_an_unknown_model(capsys):
 
 
 def test_offline_benchmarks_choose_each_download_datasets_named_substitute_and_nothing_else():
-    from twins.bench import data_overrides
+    from twins.bench.runner import data_overrides
 
     assert data_overrides("mnist_cnn", {"offline": True}) == {"source": "digits"}
     assert data_overrides("jena_lstm", {"offline": True}) == {"source": "synthetic"}
@@ -56,7 +56,7 @@ def test_a_workers_peak_memory_is_its_own_not_the_parents():
 
     ballast = bytearray(1024**3)  # the parent holds 1 GiB more than any worker will touch
     ballast[:: 4096] = b"\x01" * len(ballast[:: 4096])
-    child = subprocess.run([sys.executable, "-c", "from twins.bench_worker import peak_rss_mb; print(peak_rss_mb())"],
+    child = subprocess.run([sys.executable, "-c", "from twins.bench.worker import peak_rss_mb; print(peak_rss_mb())"],
                            capture_output=True, text=True, check=True)
     parent_rss_mb = int(next(l for l in open("/proc/self/status") if l.startswith("VmRSS:")).split()[1]) / 1024
     assert 0 < float(child.stdout.split()[-1]) < parent_rss_mb - 512

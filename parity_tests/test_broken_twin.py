@@ -11,7 +11,8 @@ import torch
 from torch import nn
 
 from twins import parity
-from twins.fit import fit_keras, fit_lightning
+from twins.training.fit_keras import fit_keras
+from twins.training.fit_lightning import fit_lightning
 from twins.models import make_datamodule
 from twins.transfer import keras_to_torch, torch_weighted_modules
 

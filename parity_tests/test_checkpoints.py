@@ -7,10 +7,10 @@ import pytest
 import torch
 
 from datamodules.torch_adapter import to_torch_layout
-from twins.checkpoints import load_keras, load_lightning
+from twins.training.checkpoints import load_keras, load_lightning
 from twins.cli import main
 from twins.errors import CheckpointError
-from twins.fit import train_twin
+from twins.training.run import train_twin
 from twins.io import OutputError, write_json
 from twins.models import make_datamodule, model_arguments
 

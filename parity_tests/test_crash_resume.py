@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import torch
 
-from twins.checkpoints import read_checkpoint
-from twins.fit import train_twin
+from twins.training.checkpoints import read_checkpoint
+from twins.training.run import train_twin
 from twins.models import make_datamodule, make_keras, model_arguments
 
 MODEL, EPOCHS, SEED = "mpg_regression", 40, 4

@@ -115,7 +115,7 @@ def lightning_training_targets(datamodule, epochs):
             seen.append(batch[1].numpy().reshape(-1))
 
     from twins.models import make_lightning, model_arguments
-    from twins.fit import fit_lightning
+    from twins.training.fit_lightning import fit_lightning
 
     model = make_lightning(datamodule_model_id(datamodule), model_arguments(datamodule_model_id(datamodule), datamodule))
     fit_lightning(model, datamodule, {"max_epochs": epochs, "limit_val_batches": 0, "enable_progress_bar": False,

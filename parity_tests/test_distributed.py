@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from twins.fit import train_twin
+from twins.training.run import train_twin
 from twins.models import make_datamodule, model_arguments
 
 MODEL, EPOCHS, SEED = "mpg_regression", 3, 2

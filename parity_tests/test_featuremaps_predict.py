@@ -1,5 +1,5 @@
 """Course features of the vision twins: feature maps of the first conv layers, and predicting the
-user's own photo (twins/featuremaps.py, twins/predict.py), on images the tests generate."""
+user's own photo (twins/cli/featuremaps.py, twins/cli/predict.py), on images the tests generate."""
 import json
 
 import numpy as np
@@ -7,9 +7,9 @@ import pytest
 from PIL import Image, ImageDraw
 
 from twins.cli import main
-from twins.featuremaps import conv_activations, max_abs_diff
+from twins.cli.featuremaps import conv_activations, max_abs_diff
 from twins.models import make_twins
-from twins.predict import load_photo
+from twins.cli.predict import load_photo
 from twins.transfer import keras_to_torch
 
 

@@ -11,7 +11,7 @@ from torch import nn
 
 from configs import load_config
 from datamodules.torch_adapter import to_torch_layout
-from twins.counts import keras_counts, torch_counts
+from twins.parity.counts import keras_counts, torch_counts
 from twins.models import make_keras, make_lightning
 from twins.transfer import keras_to_torch
 

@@ -12,8 +12,8 @@ from datamodules import DataError, IMDBDataModule
 from datamodules import imdb
 from datamodules.download import FileSet, RemoteFile
 from lit_models.recurrent import run_masked
-from twins.counts import extra_torch_parameters
-from twins.fit import seed_keras
+from twins.parity.counts import extra_torch_parameters
+from twins.training.fit_keras import seed_keras
 from twins.models import make_twins
 from twins.transfer import keras_to_torch
 

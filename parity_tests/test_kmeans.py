@@ -4,7 +4,8 @@ import pytest
 import torch
 from sklearn.cluster import KMeans as SklearnKMeans
 
-from twins.fit import fit_keras, fit_lightning, seed_keras
+from twins.training.fit_keras import fit_keras, seed_keras
+from twins.training.fit_lightning import fit_lightning
 from twins.models import make_twins
 from twins.transfer import keras_to_torch
 

@@ -11,9 +11,9 @@ from torch import nn
 
 from datamodules.torch_adapter import to_keras_layout, to_torch_layout
 from twins import parity
-from twins.fit import seed_keras
+from twins.training.fit_keras import seed_keras
 from twins.models import make_twins
-from twins.parity_unsupervised import GAN_STEP_RTOL, _keras_gradients_in_torch_layout
+from twins.parity.steps import GAN_STEP_RTOL, keras_gradients_by_variable_in_torch_layout
 from twins.transfer import keras_to_torch
 
 
@@ -68,13 +68,13 @@ def test_the_gradient_tolerance_is_keras_float32_round_off(gan):
     reference.gan_gradients(to_torch_layout(real).double(), torch.from_numpy(noise).double())
     _, g_grads, d_grads = keras_model.gan_gradients(real, noise)
     variables = [*keras_model.generator.trainable_weights, *keras_model.discriminator.trainable_weights]
-    keras_grads = _keras_gradients_in_torch_layout(keras_model, lightning_model, {id(v): g for v, g in zip(variables, [*g_grads, *d_grads])})
+    keras_grads = keras_gradients_by_variable_in_torch_layout(keras_model, lightning_model, {id(v): g for v, g in zip(variables, [*g_grads, *d_grads])})
     keras_to_torch(keras_model, lightning_model)  # the Keras call moved its running statistics: start alike again
     lightning_model.train().gan_gradients(to_torch_layout(real), torch.from_numpy(noise))
     pairs = [(t.grad.numpy(), r.grad.numpy(), k) for t, r, k in zip(parity.torch_layout_tensors(lightning_model),
                                                                    parity.torch_layout_tensors(reference), keras_grads) if t.grad is not None]
-    torch_error = max(parity._relative(t, r) for t, r, _ in pairs)
-    keras_error = max(parity._relative(k, r) for _, r, k in pairs)
+    torch_error = max(parity.relative_difference(t, r) for t, r, _ in pairs)
+    keras_error = max(parity.relative_difference(k, r) for _, r, k in pairs)
     assert torch_error <= 1e-4
     assert keras_error <= GAN_STEP_RTOL["gradients"]
 
@@ -94,9 +94,9 @@ def test_a_broken_component_is_caught_and_named(gan):
 def test_a_checkpoint_every_15_epochs_for_both_twins_named_alike_and_resumable(tmp_path):
     """The course saves the GAN every 15 epochs: both twins keep ``gan-epoch=015``, counted from 1
     (Lightning's own epoch counts from 0), and the Lightning file resumes a Trainer at epoch 16."""
-    from twins.checkpoints import load_keras, read_checkpoint
+    from twins.training.checkpoints import load_keras, read_checkpoint
     from twins.cli import main
-    from twins.fit_lightning import fit_lightning
+    from twins.training.fit_lightning import fit_lightning
     from twins.models import make_datamodule, make_lightning, model_arguments
 
     assert main(["pictures", "mnist_dcgan", "--epochs", "15", "--out", str(tmp_path), "--quiet"]) == 0

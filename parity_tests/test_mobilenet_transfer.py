@@ -12,7 +12,8 @@ from lit_models.metrics import LogitBinaryAccuracy
 from lit_models.mobilenet_v2 import SameConv2d, correct_pad
 from twins import parity
 from twins.cli import main
-from twins.fit import fit_keras, fit_lightning
+from twins.training.fit_keras import fit_keras
+from twins.training.fit_lightning import fit_lightning
 from twins.models import make_twins
 from twins.transfer import keras_to_torch
 
@@ -108,7 +109,7 @@ def test_fine_tuning_phase_trajectory_and_moving_statistics():
     for name in ("block_16_project_BN", "bn_Conv1"):  # unfrozen (layer ≥ 100), frozen
         keras_stats = [np.asarray(w) for w in base.get_layer(name).weights[2:]]
         for keras_value, torch_value in zip(keras_stats, (modules[name].running_mean, modules[name].running_var)):
-            assert parity._relative(torch_value.numpy(), keras_value) <= FINE_TUNE_RTOL, name
+            assert parity.relative_difference(torch_value.numpy(), keras_value) <= FINE_TUNE_RTOL, name
     assert not torch.equal(modules["block_16_project_BN"].running_var, before["block_16_project_BN"])
     assert torch.equal(modules["bn_Conv1"].running_var, before["bn_Conv1"])
 

@@ -11,7 +11,8 @@ import pytest
 from configs import load_config
 from twins import parity
 from twins.errors import DivergenceError
-from twins.fit import fit_keras, fit_lightning, seed_keras, seed_lightning
+from twins.training.fit_keras import fit_keras, seed_keras
+from twins.training.fit_lightning import fit_lightning, seed_lightning
 from twins.models import make_datamodule, make_keras, make_lightning, model_arguments
 from twins.transfer import keras_to_torch
 

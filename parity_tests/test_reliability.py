@@ -8,7 +8,9 @@ import pytest
 import torch
 
 from twins.errors import DivergenceError
-from twins.fit import fit_keras, fit_lightning, seed_keras, seed_lightning, train_twin
+from twins.training.fit_keras import fit_keras, seed_keras
+from twins.training.fit_lightning import fit_lightning, seed_lightning
+from twins.training.run import train_twin
 from twins.models import make_datamodule, make_twins, model_arguments
 from twins.transfer import keras_to_torch
 

@@ -12,9 +12,10 @@ import torch
 from datamodules import DataError, JenaDataModule, SeriesDataModule
 from datamodules import jena
 from datamodules.series import generate_time_series
-from twins.counts import extra_torch_parameters
-from twins.fit import seed_keras, seed_lightning
-from twins.forecast import autoregressive, predictor
+from twins.parity.counts import extra_torch_parameters
+from twins.training.fit_keras import seed_keras
+from twins.training.fit_lightning import seed_lightning
+from twins.plots.forecast import autoregressive, predictor
 from twins.models import make_twins
 from twins.transfer import keras_to_torch
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from datamodules.torch_adapter import to_keras_layout, to_torch_layout
-from twins.fit import seed_keras
+from twins.training.fit_keras import seed_keras
 from twins.models import make_twins
 from twins.transfer import TransferError, keras_to_torch, torch_to_keras
 

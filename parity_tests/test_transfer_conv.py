@@ -1,4 +1,4 @@
-"""Conv2D weight transfer, `same` padding, and the Flatten-after-conv feature order (twins/transfer_conv.py)."""
+"""Conv2D weight transfer, `same` padding, and the Flatten-after-conv feature order (twins/transfer/dense.py)."""
 import keras
 import numpy as np
 import pytest
@@ -7,7 +7,7 @@ from torch import nn
 
 from datamodules.torch_adapter import to_keras_layout, to_torch_layout
 from twins.transfer import keras_to_torch, torch_to_keras
-from twins.transfer_conv import chw_rows_to_hwc, flattened_image_shape, hwc_rows_to_chw
+from twins.transfer.dense import chw_rows_to_hwc, flattened_image_shape, hwc_rows_to_chw
 
 
 def keras_cnn(kernel: int, with_dropout: bool = True) -> keras.Model:

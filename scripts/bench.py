@@ -1,6 +1,6 @@
 """The benchmark as a script: ``python scripts/bench.py [--models a,b] [--json PATH] [--out DIR]``.
 
-Same as ``twins bench``; see twins/bench.py for what is measured.
+Same as ``twins bench``; see twins/bench/runner.py for what is measured.
 """
 import sys
 

@@ -20,8 +20,8 @@ import numpy as np  # noqa: E402
 
 from configs import load_config  # noqa: E402
 from datamodules.jena import FEATURES, TARGET  # noqa: E402
-from twins.fit import train_twin  # noqa: E402
-from twins.forecast import prediction_plot, predictor  # noqa: E402
+from twins.training.run import train_twin  # noqa: E402
+from twins.plots.forecast import prediction_plot, predictor  # noqa: E402
 from twins.models import make_datamodule, model_arguments  # noqa: E402
 
 FRAMEWORKS = ("keras", "lightning")

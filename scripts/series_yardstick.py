@@ -24,8 +24,8 @@ import numpy as np  # noqa: E402
 
 from configs import load_config  # noqa: E402
 from datamodules.series import generate_time_series, naive_mse  # noqa: E402
-from twins.fit import train_twin  # noqa: E402
-from twins.forecast import autoregressive, forecast_plot, predictor  # noqa: E402
+from twins.training.run import train_twin  # noqa: E402
+from twins.plots.forecast import autoregressive, forecast_plot, predictor  # noqa: E402
 from twins.models import make_datamodule, model_arguments  # noqa: E402
 
 #: What the course reports for its Keras models (test/validation MSE after the recipe).

@@ -8,7 +8,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .errors import BadInput
+from twins.errors import BadInput
 
 
 class OutputError(BadInput, OSError):

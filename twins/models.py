@@ -9,7 +9,7 @@ import lit_models  # noqa: F401  - torch first, always
 import datamodules
 from configs import load_config
 
-from .errors import BadInput
+from twins.errors import BadInput
 
 
 class UnknownModel(BadInput, KeyError):

@@ -79,6 +79,6 @@ class ConvClassifier(CourseModule):
     def forward(self, x):
         """(batch, C, H, W) → logits (batch, output_units). Keras' Flatten sees (H, W, C); yours sees
         (C, H, W). Which order must reach your first Linear so that it computes what Keras' first
-        Dense computes once the weights are copied? (``twins/transfer_conv.py`` copies them: read
+        Dense computes once the weights are copied? (``twins/transfer/dense.py`` copies them: read
         its docstring.)"""
         raise NotImplementedError("TODO 4 (ConvClassifier.forward): features, then classifier")

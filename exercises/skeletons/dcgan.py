@@ -79,7 +79,7 @@ class DCGAN(L.LightningModule):
         init: ``"keras"`` (Keras' initialisation, the default) or ``"torch"``.
     """
 
-    training_kind = "gan"                          # tells the parity harness to check a GAN step (twins/parity.py)
+    training_kind = "gan"                          # tells the parity harness to check a GAN step (twins/parity/)
     components = ("generator", "discriminator")    # checked one by one by the grader
 
     def __init__(self, input_shape: list[int], noise_dim: int = 100, learning_rate: float = 1e-4,

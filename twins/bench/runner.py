@@ -1,0 +1,149 @@
+"""``twins bench``: Lightning under ``Trainer`` vs Keras under ``fit`` vs a bare PyTorch loop.
+
+For each model, each of the three runs in a fresh process (``twins.bench.worker``), one after
+the other, on the same data, batch size and number of steps. Reported: median seconds per
+training epoch (warm-up epoch dropped), steps per second, peak resident memory, and the ratios
+Lightning/Keras and Lightning/bare torch, plus Lightning's extra time per step over the bare loop.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+from twins.io import write_json
+
+WAYS = ("lightning", "keras", "torch")
+
+
+def machine() -> dict:
+    import torch
+
+    from importlib.metadata import version
+
+    return {
+        "platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(), "python": platform.python_version(),
+        "torch": version("torch"), "lightning": version("lightning"), "tensorflow": version("tensorflow"),
+        "keras": version("keras"), "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+    }
+
+
+def data_overrides(model_id: str, options: dict) -> dict:
+    """``{"source": <substitute>}`` for a download dataset when ``options["offline"]``: the
+    course's architecture and batch size on the labelled offline substitute; else ``{}``."""
+    import datamodules
+
+    substitute = datamodules.REGISTRY[model_id].OFFLINE_SUBSTITUTE
+    return {"source": substitute} if options.get("offline") and substitute else {}
+
+
+def steps_per_epoch(datamodule, options: dict) -> int:
+    """The training steps of one measured epoch: all batches, or ``options["steps"]`` if fewer."""
+    batches = datamodule.batch_order("train").num_batches
+    return min(batches, options["steps"]) if options.get("steps") else batches
+
+
+def measure(model_id: str, way: str, epochs: int, options: dict) -> dict:
+    """One worker process; its last stdout line is the measurement."""
+    command = [sys.executable, "-m", "twins.bench.worker", model_id, way, "--epochs", str(epochs),
+               "--options", json.dumps(options)]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=3600)
+    if run.returncode != 0:
+        last = (run.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"bench of {model_id} with {way} failed: {last}")
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def ratios(record: dict) -> dict:
+    lightning, keras, torch = (record[w]["seconds_per_epoch"] for w in WAYS)
+    steps = record["lightning"]["steps_per_epoch"]
+    return {"lightning_over_keras": lightning / keras, "lightning_over_torch": lightning / torch,
+            "lightning_overhead_us_per_step": (lightning - torch) / steps * 1e6}
+
+
+def run_bench(model_ids, epochs: int, options: dict, progress=print) -> dict:
+    from twins.parity.counts import torch_counts
+    from twins.models import make_datamodule, make_lightning, model_arguments
+
+    models = {}
+    for model_id in model_ids:
+        record = {}
+        try:
+            for way in WAYS:
+                progress(f"  {model_id}: {way} ...")
+                record[way] = measure(model_id, way, epochs, options)
+        except RuntimeError as error:  # one model's failure is reported, the others are measured
+            models[model_id] = {"error": str(error)}
+            progress(f"  {model_id}: {error}")
+            continue
+        datamodule = make_datamodule(model_id, **data_overrides(model_id, options))
+        record["data"] = datamodule.source
+        record["parameters"] = torch_counts(make_lightning(model_id, model_arguments(model_id, datamodule)))["trainable"]
+        record["batch_size"] = datamodule.batch_size
+        record |= ratios(record)
+        models[model_id] = record
+    profile = os.environ.get("TWINS_CONFIG_PROFILE", "default")
+    return {"machine": machine(), "options": options, "profile": profile, "epochs": epochs, "models": models}
+
+
+def table(report: dict) -> str:
+    head = (f"{'model':24}{'params':>10}{'batch':>7}{'steps':>7}{'lightning s/ep':>16}{'keras s/ep':>12}{'torch s/ep':>12}"
+            f"{'L/keras':>9}{'L/torch':>9}{'L extra µs/step':>17}")
+    lines = [head, "-" * len(head)]
+    for model_id, r in report["models"].items():
+        if "error" in r:
+            lines.append(f"{model_id:24}failed: {r['error']}")
+            continue
+        lines.append(
+            f"{model_id:24}{r['parameters']:>10,}{r['batch_size']:>7}{r['lightning']['steps_per_epoch']:>7}"
+            f"{r['lightning']['seconds_per_epoch']:>16.4f}"
+            f"{r['keras']['seconds_per_epoch']:>12.4f}{r['torch']['seconds_per_epoch']:>12.4f}"
+            f"{r['lightning_over_keras']:>9.2f}{r['lightning_over_torch']:>9.2f}{r['lightning_overhead_us_per_step']:>17.0f}"
+        )
+    return "\n".join(lines)
+
+
+def bar_chart(report: dict, path) -> Path:
+    import numpy as np
+
+    from twins.plots.curves import plt
+    from twins.io import save_figure
+
+    names = [name for name, record in report["models"].items() if "error" not in record]
+    figure, axes = plt.subplots(figsize=(max(6, 1.2 * len(names) + 2), 4.5))
+    positions = np.arange(len(names))
+    for offset, way in zip((-0.27, 0, 0.27), WAYS):
+        axes.bar(positions + offset, [report["models"][n][way]["seconds_per_epoch"] for n in names], 0.27, label=way)
+    axes.set(xticks=positions, ylabel="seconds per training epoch (log)", yscale="log",
+             title=f"Lightning vs Keras vs bare PyTorch — {report['machine']['cpu_count']} CPU cores"
+                   + (f", {report['machine']['gpu']}" if report["machine"]["gpu"] else ""))
+    axes.set_xticklabels(names, rotation=30, ha="right")
+    axes.legend()
+    return save_figure(figure, path)
+
+
+def bench(options) -> dict:
+    """What ``twins bench`` runs (options from the CLI)."""
+    from configs import PROFILE_ENV
+
+    from twins.models import check_model_id, model_ids
+
+    if options.profile != "default":
+        os.environ[PROFILE_ENV] = options.profile  # read by this process and the workers
+
+    ids = [check_model_id(m.strip()) for m in options.models.split(",")] if options.models else model_ids()
+    worker_options = {"accelerator": options.accelerator, "devices": options.devices, "precision": options.precision,
+                      "channels_last": options.channels_last, "compile": options.compile,
+                      "offline": options.offline, "steps": options.steps, "threads": options.threads}
+    say = (lambda text: None) if options.quiet else (lambda text: print(text, file=sys.stderr, flush=True))
+    report = run_bench(ids, options.epochs, worker_options, say)
+    print(table(report))
+    if options.out:
+        say(f"bar chart: {bar_chart(report, Path(options.out) / 'bench.png')}")
+    if options.json:
+        write_json(options.json, report)
+    return report

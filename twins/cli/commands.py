@@ -1,0 +1,148 @@
+"""What ``twins summary|train|compare`` do once the command line is parsed (see ``cli.py``)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from twins.training.fit_lightning import seed_lightning
+from twins.training.run import train_twin
+from twins.io import ensure_writable, write_json
+from twins.models import make_datamodule, make_keras, make_lightning, model_arguments
+
+FRAMEWORKS = ("keras", "lightning")
+
+
+def datamodule_from(model_id, options):
+    return make_datamodule(model_id, options.seed, **vars(options.data))
+
+
+def arguments_from(model_id, datamodule, options) -> dict:
+    return model_arguments(model_id, datamodule, **vars(options.model))
+
+
+def say(options, text: str = "") -> None:
+    if not options.quiet:
+        print(text, flush=True)
+
+
+# --- summary -------------------------------------------------------------------------------------
+
+def summary(model_id, options) -> dict:
+    from twins.parity.summary import summarize
+    from twins.training.fit_keras import seed_keras
+
+    datamodule = datamodule_from(model_id, options)
+    arguments = arguments_from(model_id, datamodule, options)
+    seed_lightning(options.seed)
+    seed_keras(options.seed)
+    record = {"model": model_id, "data": datamodule.source}
+    batch = datamodule.splits.x_val[: datamodule.batch_size]
+    record |= summarize(make_lightning(model_id, arguments), make_keras(model_id, arguments), batch)
+    if options.json:
+        print(json.dumps(record))
+    else:
+        print_summary(record)
+    return record
+
+
+def print_summary(record: dict) -> None:
+    keras, lightning = record["keras"], record["lightning"]
+    print(f"{record['model']}  (data: {record['data']})")
+    print(f"  {'':24}{'keras':>14}{'lightning':>14}")
+    print(f"  {'trainable':24}{keras['trainable']:>14,}{lightning['trainable']:>14,}")
+    print(f"  {'non-trainable / buffers':24}{keras['non_trainable']:>14,}{lightning['buffers']:>14,}")
+    print(f"  {'output shape':24}{str(keras['output_shape']):>14}{str(lightning['output_shape']):>14}")
+    difference = record["explained_difference"]
+    print(f"  explained difference: {difference['count']} — {difference['reason']}" if difference else "  no structural difference")
+    for name, part in record.get("components", {}).items():
+        print(f"  {name}: trainable {part['keras']['trainable']:,} / {part['lightning']['trainable']:,}, non-trainable / buffers "
+              f"{part['keras']['non_trainable']:,} / {part['lightning']['buffers']:,}, output shape {part['keras']['output_shape']}")
+
+
+# --- train ---------------------------------------------------------------------------------------
+
+def train(model_id, options) -> dict:
+    ensure_writable(options.json)
+    ensure_writable(options.out and Path(options.out) / "last")
+    datamodule = datamodule_from(model_id, options)
+    arguments = arguments_from(model_id, datamodule, options)
+    trainer_args = dict(vars(options.trainer))
+    epochs = options.epochs if options.epochs is not None else trainer_args.pop("max_epochs")
+    trainer_args.pop("max_epochs", None)
+    if options.quiet:
+        trainer_args |= {"enable_progress_bar": False, "enable_model_summary": False}
+    say(options, f"{model_id} · {options.framework} · data: {datamodule.source} · {epochs} epochs · seed {options.seed}")
+    result = train_twin(options.framework, model_id, datamodule, arguments, options.seed, epochs, trainer_args,
+                        options.quiet, checkpoint_dir=options.out, resume=options.resume,
+                        keras_strategy=options.keras_strategy)
+    record = {"model": model_id, "framework": options.framework, "data": datamodule.source, "seed": options.seed,
+              "epochs": epochs, **result.final(), "history": result.history}
+    if result.is_global_zero:  # under DDP every process runs this; one reports
+        say(options, format_metrics(record))
+        if options.json:
+            write_json(options.json, record)
+    return record
+
+
+def format_metrics(record: dict) -> str:
+    parts = [f"{stage} " + ", ".join(f"{k} {v:.4g}" for k, v in record[stage].items()) for stage in ("train", "val", "test")]
+    return " | ".join(parts) + f" | {record['seconds_per_epoch']:.3f} s/epoch"
+
+
+# --- compare -------------------------------------------------------------------------------------
+
+def transferred_forward_diff(model_id, keras_model, arguments, x: np.ndarray) -> float:
+    """max |Δ| between the Keras twin and a fresh Lightning twin that received its weights."""
+    from twins.parity import forward_max_abs_diff
+    from twins.transfer import keras_to_torch
+
+    twin = keras_to_torch(keras_model, make_lightning(model_id, arguments))
+    return forward_max_abs_diff(twin, keras_model, x)
+
+
+def compare(model_id, options) -> dict:
+    ensure_writable(options.json)
+    ensure_writable(options.out and Path(options.out) / "plot")
+    datamodule = datamodule_from(model_id, options)
+    arguments = arguments_from(model_id, datamodule, options)
+    from configs import load_config
+
+    epochs = options.epochs or load_config(model_id)["trainer"]["max_epochs"]
+    say(options, f"{model_id} · data: {datamodule.source} · {epochs} epochs · seed {options.seed}")
+    results = {}
+    for framework in FRAMEWORKS:
+        say(options, f"training the {framework} twin ...")
+        trainer_args = {"enable_progress_bar": not options.quiet, "enable_model_summary": False}
+        results[framework] = train_twin(framework, model_id, datamodule, arguments, options.seed, epochs, trainer_args, options.quiet)
+    diff = transferred_forward_diff(model_id, results["keras"].model, arguments, datamodule.splits.x_test)
+    record = {"model": model_id, "data": datamodule.source, "seed": options.seed, "epochs": epochs,
+              **{fw: {**results[fw].final(), "history": results[fw].history} for fw in FRAMEWORKS},
+              "forward_max_abs_diff": diff}
+    from twins.parity.summary import summarize
+
+    counts = summarize(results["lightning"].model, results["keras"].model, datamodule.splits.x_val[:8])
+    print(comparison_table(record, counts))
+    if options.out:
+        from twins.plots.curves import loss_curves
+
+        png = loss_curves(results.values(), f"{model_id}: Keras vs Lightning", Path(options.out) / f"{model_id}_loss.png")
+        say(options, f"loss curves: {png}")
+    if options.json:
+        write_json(options.json, record)
+    return record
+
+
+def comparison_table(record: dict, counts: dict) -> str:
+    keras, lightning = record["keras"], record["lightning"]
+    rows = [("trainable parameters", counts["keras"]["trainable"], counts["lightning"]["trainable"])]
+    for stage in ("train", "val", "test"):
+        rows += [(f"{stage} {metric}", keras[stage][metric], lightning[stage].get(metric)) for metric in keras[stage]]
+    rows.append(("seconds per epoch", keras["seconds_per_epoch"], lightning["seconds_per_epoch"]))
+    lines = [f"{record['model']} · {record['data']} · {record['epochs']} epochs · seed {record['seed']}",
+             f"  {'':24}{'keras':>14}{'lightning':>14}"]
+    for name, k, t in rows:
+        lines.append(f"  {name:24}{k:>14.6g}{t:>14.6g}" if isinstance(k, float) else f"  {name:24}{k:>14,}{t:>14,}")
+    lines.append(f"  forward max |Δ| after copying the trained Keras weights into the Lightning twin: {record['forward_max_abs_diff']:.3g}")
+    return "\n".join(lines)

@@ -1,0 +1,209 @@
+"""``twins``: the command line of the course twins.
+
+    twins list [--json]
+    twins summary MODEL [--json]
+    twins train MODEL --framework lightning|keras [--seed N] [--json PATH] [--out DIR [--resume]] [--trainer.* ...]
+    twins compare MODEL [--epochs N] [--seed N] [--json PATH] [--out DIR] [--quiet]
+    twins cluster [--seed N] [--batch-size N] [--json PATH] [--out DIR]   (Day 2: K-Means twins, DBSCAN, PCA on Iris)
+    twins pictures MODEL --out DIR [--epochs N] [--seed N] [--resume] [--codes N]   (Day 3: autoencoders, DCGAN)
+    twins featuremaps MODEL --out DIR [--train keras|lightning] [--epochs N] [--images N] [--layers N]   (CNN feature maps)
+    twins predict MODEL --image PHOTO [--checkpoint CKPT | --epochs N] [--json PATH]   (classify your own photo)
+    twins bench [--models a,b] [--epochs N] [--offline] [--steps N] [--threads N] [--json PATH] [--out DIR] [--accelerator gpu ...]   (speed)
+
+``--model.*`` and ``--data.*`` override the config (``configs/MODEL.yaml``) for both twins;
+``--trainer.*`` takes every ``lightning.Trainer`` argument (jsonargparse, LightningCLI style).
+Bad input ends with one line ``twins: error: ...`` and exit status 2 (``TWINS_DEBUG=1`` shows
+the traceback).
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import torch  # noqa: E402,F401  - torch and torchvision before TensorFlow, always
+import torchvision  # noqa: E402,F401
+import lit_models  # noqa: E402
+from jsonargparse import ArgumentParser  # noqa: E402
+
+from twins.cli.options import EXIT_BAD_INPUT, UsageError, check_keras_options, model_parser, one_line, parse, split_model_id  # noqa: E402
+from twins.errors import BadInput  # noqa: E402
+from twins.frameworks import import_tensorflow_quietly  # noqa: E402
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+def cmd_list(args: list[str]) -> int:
+    parser = ArgumentParser(prog="twins list", exit_on_error=False)
+    parser.add_argument("--json", action="store_true", help="print {\"models\": [...]} as JSON")
+    options = parse(parser, args)
+    ids = list(lit_models.REGISTRY)
+    if options.json:
+        import json
+
+        print(json.dumps({"models": ids}))
+    else:
+        print("\n".join(ids))
+    return 0
+
+
+def cmd_summary(args: list[str]) -> int:
+    from twins.cli.commands import summary
+
+    model_id, rest = split_model_id("summary", args)
+    parser = model_parser("summary", model_id)
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    options = parse(parser, rest)
+    summary(model_id, options)
+    return 0
+
+
+def cmd_train(args: list[str]) -> int:
+    from twins.cli.commands import train
+
+    model_id, rest = split_model_id("train", args)
+    parser = model_parser("train", model_id, with_trainer=True)
+    parser.add_argument("--framework", choices=["lightning", "keras"], required=True)
+    parser.add_argument("--json", type=str | None, default=None, help="write the result as JSON to this path")
+    parser.add_argument("--epochs", type=int | None, default=None, help="shorthand for --trainer.max_epochs")
+    parser.add_argument("--out", type=str | None, default=None, help="folder for checkpoints (saved every epoch)")
+    parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --out")
+    parser.add_argument("--keras_strategy", choices=["none", "mirrored"], default="none",
+                        help="Keras only: train under tf.distribute.MirroredStrategy")
+    options = parse(parser, rest)
+    if options.resume and not options.out:
+        raise UsageError("--resume needs --out, the folder of the checkpoints to resume from")
+    if options.framework == "keras":
+        check_keras_options(parser, options)
+    elif options.keras_strategy != "none":
+        raise UsageError("--keras_strategy applies to --framework keras only")
+    train(model_id, options)
+    return 0
+
+
+def cmd_compare(args: list[str]) -> int:
+    from twins.cli.commands import compare
+
+    model_id, rest = split_model_id("compare", args)
+    parser = model_parser("compare", model_id)
+    parser.add_argument("--epochs", type=int | None, default=None, help="epochs for both twins (default: the config's)")
+    parser.add_argument("--out", type=str | None, default=None, help="folder for the loss-curve PNG")
+    parser.add_argument("--json", type=str | None, default=None, help="write the result as JSON to this path")
+    options = parse(parser, rest)
+    compare(model_id, options)
+    return 0
+
+
+def cmd_cluster(args: list[str]) -> int:
+    from twins.cli.cluster import run
+
+    parser = ArgumentParser(prog="twins cluster", exit_on_error=False, description="the course's clustering workflow on Iris")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the K-Means initial centroids")
+    parser.add_argument("--batch-size", type=int, default=32, help="points per Lloyd batch of the K-Means twins")
+    parser.add_argument("--out", type=str | None, default=None, help="folder for the PNG pictures")
+    parser.add_argument("--json", type=str | None, default=None, help="write the scores as JSON to this path")
+    run(parse(parser, args))
+    return 0
+
+
+def cmd_bench(args: list[str]) -> int:
+    from twins.bench.runner import bench
+
+    parser = ArgumentParser(prog="twins bench", exit_on_error=False,
+                            description="Lightning vs Keras vs a bare PyTorch loop, seconds per training epoch")
+    parser.add_argument("--models", type=str | None, default=None, help="comma-separated ids (default: all)")
+    parser.add_argument("--epochs", type=int, default=4, help="epochs per measurement; the first is warm-up")
+    parser.add_argument("--json", type=str | None, default=None, help="write the report as JSON to this path")
+    parser.add_argument("--out", type=str | None, default=None, help="folder for the bar chart PNG")
+    parser.add_argument("--accelerator", choices=["cpu", "gpu"], default="cpu")
+    parser.add_argument("--devices", type=int, default=1)
+    parser.add_argument("--precision", type=str, default="32-true", help="e.g. bf16-mixed (Lightning and bare torch)")
+    parser.add_argument("--channels_last", action="store_true", help="channels-last memory format (torch)")
+    parser.add_argument("--compile", action="store_true", help="torch.compile the module (torch)")
+    parser.add_argument("--profile", choices=["default", "test"], default="default",
+                        help="test: the offline, reduced-size configs of configs/test/ (substitute data)")
+    parser.add_argument("--offline", action="store_true",
+                        help="download datasets use their labelled offline substitute (digits, synthetic, shapes); "
+                             "course architecture and batch size")
+    parser.add_argument("--steps", type=int | None, default=None, help="at most this many training steps per epoch")
+    parser.add_argument("--threads", type=int | None, default=None,
+                        help="CPU threads of every way (torch and TensorFlow alike; default: the frameworks' own)")
+    parser.add_argument("--quiet", action="store_true")
+    options = parse(parser, args)
+    for flag in ("steps", "threads"):
+        if getattr(options, flag) is not None and getattr(options, flag) < 1:
+            raise UsageError(f"--{flag} must be at least 1")
+    if options.epochs < 2:
+        raise UsageError("--epochs must be at least 2: the first epoch is the warm-up")
+    bench(options)
+    return 0
+
+
+def cmd_pictures(args: list[str]) -> int:
+    from twins.cli.pictures import run
+
+    model_id, rest = split_model_id("pictures", args)
+    parser = model_parser("pictures", model_id)
+    parser.add_argument("--out", type=str, required=True, help="folder for the pictures (and the DCGAN's checkpoints)")
+    parser.add_argument("--epochs", type=int | None, default=None, help="epochs for both twins (default: the config's)")
+    parser.add_argument("--resume", action="store_true", help="DCGAN: continue from the checkpoints in --out")
+    parser.add_argument("--codes", type=int, default=2000, help="autoencoders: test images whose codes are mapped to 2-D")
+    run(model_id, parse(parser, rest))
+    return 0
+
+
+def cmd_featuremaps(args: list[str]) -> int:
+    from twins.cli.featuremaps import command
+
+    return command(args)
+
+
+def cmd_predict(args: list[str]) -> int:
+    from twins.cli.predict import command
+
+    return command(args)
+
+
+COMMANDS = {
+    "list": cmd_list, "summary": cmd_summary, "train": cmd_train, "compare": cmd_compare, "bench": cmd_bench,
+    "cluster": cmd_cluster, "pictures": cmd_pictures, "featuremaps": cmd_featuremaps, "predict": cmd_predict,
+}
+
+
+def needs_tensorflow(args: list[str]) -> bool:
+    """Everything but ``list`` and Lightning-only training touches a Keras twin."""
+    lightning_only = args[0] == "train" and "keras" not in args
+    return args[0] != "list" and not lightning_only
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else list(argv)
+    if not args or args[0] in ("-h", "--help"):
+        print(__doc__.strip())
+        return 0 if args else EXIT_BAD_INPUT
+    try:
+        if args[0] not in COMMANDS:
+            raise UsageError(f"unknown command {args[0]!r}; use one of: {', '.join(COMMANDS)}")
+        if needs_tensorflow(args):
+            import_tensorflow_quietly()
+        return COMMANDS[args[0]](args[1:])
+    except KeyboardInterrupt:
+        print("twins: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # every failure ends in one line; TWINS_DEBUG=1 shows the traceback
+        if os.environ.get("TWINS_DEBUG"):
+            raise
+        print(f"twins: error: {one_line(error)}", file=sys.stderr)
+        return EXIT_BAD_INPUT if is_bad_input(error) else 1
+
+
+def is_bad_input(error: BaseException) -> bool:
+    """Errors caused by the user's input (exit 2), as opposed to internal failures (exit 1)."""
+    from jsonargparse import ArgumentError
+
+    from datamodules.errors import DataError
+
+    return isinstance(error, (BadInput, ArgumentError, DataError))
+

@@ -1,0 +1,124 @@
+"""Classify the user's own photo with both twins (COURSE.md, ``fashion_mlp``).
+
+The course photographs a piece of clothing and feeds it to its classifier after making it look
+like a Fashion-MNIST image: ``load_photo`` converts to grey, resizes to the model's input size
+(28×28), inverts (Fashion-MNIST garments are light on a black background; a photo shows a dark
+garment on a light background) and scales by 1/255.
+
+Weights, decided explicitly:
+
+- ``--checkpoint PATH``: a Lightning checkpoint of this model (``twins train MODEL --framework
+  lightning --out DIR`` writes ``DIR/lightning/last.ckpt``); its weights are copied into the Keras twin, so
+  both twins print the same probabilities (their max |Δ| is shown).
+- without it: both twins are trained first, each by its own framework from the same seed
+  (``--epochs``, default the config's), like ``twins compare``; their probabilities then differ as
+  two independently trained networks do.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from datamodules.torch_adapter import to_torch_layout
+
+from twins.errors import BadInput
+
+FRAMEWORKS = ("keras", "lightning")
+
+
+class ImageError(BadInput, ValueError):
+    """A photo that cannot be read (one line naming the file and why)."""
+
+
+def load_photo(path, height: int = 28, width: int = 28) -> np.ndarray:
+    """The photo at ``path`` as float32 (1, height, width, 1) in [0, 1]: grey, resized, inverted."""
+    from PIL import Image, UnidentifiedImageError
+
+    path = Path(path)
+    if not path.is_file():
+        raise ImageError(f"image not found: {path}")
+    try:
+        with Image.open(path) as image:
+            grey = image.convert("L").resize((width, height), Image.Resampling.LANCZOS)
+    except (UnidentifiedImageError, OSError) as error:
+        raise ImageError(f"cannot read image {path}: {str(error).splitlines()[0] if str(error) else type(error).__name__}") from None
+    inverted = 255.0 - np.asarray(grey, dtype=np.float32)
+    return (inverted / np.float32(255.0))[None, :, :, None].astype(np.float32)
+
+
+def probabilities(lightning_model, keras_model, x: np.ndarray) -> dict[str, np.ndarray]:
+    """``{"keras": p, "lightning": p}``: each twin's class probabilities of the one image ``x``."""
+    with torch.no_grad():
+        lightning = lightning_model.eval().keras_output(to_torch_layout(x)).numpy()[0]
+    return {"keras": np.asarray(keras_model(x, training=False))[0], "lightning": lightning}
+
+
+def trained_twins(model_id, datamodule, arguments, options):
+    """``(lightning_model, keras_model)``: from ``--checkpoint`` (copied into Keras) or trained."""
+    from twins.models import make_keras
+
+    if options.checkpoint:
+        from twins.training.checkpoints import load_lightning
+        from twins.transfer import torch_to_keras
+
+        lightning_model = load_lightning(model_id, options.checkpoint)
+        return lightning_model, torch_to_keras(lightning_model, make_keras(model_id, dict(lightning_model.hparams)))
+    from configs import load_config
+
+    from twins.training.run import train_twin
+
+    epochs = options.epochs if options.epochs is not None else load_config(model_id)["trainer"]["max_epochs"]
+    trainer_args = {"enable_progress_bar": not options.quiet, "enable_model_summary": False}
+    runs = {fw: train_twin(fw, model_id, datamodule, arguments, options.seed, epochs, trainer_args, options.quiet) for fw in FRAMEWORKS}
+    return runs["lightning"].model, runs["keras"].model
+
+
+def format_probabilities(classes, probs: dict[str, np.ndarray]) -> str:
+    lines = [f"  {'class':16}{'keras':>10}{'lightning':>11}"]
+    lines += [f"  {name:16}{probs['keras'][i]:>10.4f}{probs['lightning'][i]:>11.4f}" for i, name in enumerate(classes)]
+    best = {fw: classes[int(np.argmax(p))] for fw, p in probs.items()}
+    lines.append(f"  most likely: keras {best['keras']!r}, lightning {best['lightning']!r}")
+    return "\n".join(lines)
+
+
+def predict(model_id: str, options) -> dict:
+    """What ``twins predict`` runs; returns the JSON record."""
+    from twins.cli.commands import arguments_from, datamodule_from, say
+    from twins.io import write_json
+
+    x = load_photo(options.image)  # first: a bad path fails before any training
+    datamodule = datamodule_from(model_id, options)
+    arguments = arguments_from(model_id, datamodule, options)
+    height, width, _ = datamodule.input_shape
+    if (height, width) != x.shape[1:3]:
+        x = load_photo(options.image, height, width)
+    weights = f"checkpoint {options.checkpoint}" if options.checkpoint else "trained now"
+    say(options, f"{model_id} · {options.image} · weights: {weights} · data: {datamodule.source}")
+    lightning_model, keras_model = trained_twins(model_id, datamodule, arguments, options)
+    probs = probabilities(lightning_model, keras_model, x)
+    classes = list(getattr(datamodule, "class_names", ())) or [str(i) for i in range(len(probs["keras"]))]
+    print(format_probabilities(classes, probs))
+    record = {"model": model_id, "image": str(options.image), "data": datamodule.source, "weights": weights,
+              "classes": classes, **{fw: p.tolist() for fw, p in probs.items()},
+              "max_abs_diff": float(np.max(np.abs(probs["keras"] - probs["lightning"])))}
+    if options.checkpoint:
+        print(f"  max |Δ| keras vs lightning (same weights): {record['max_abs_diff']:.3g}")
+    if options.json:
+        write_json(options.json, record)
+    return record
+
+
+def command(args: list[str]) -> int:
+    """``twins predict MODEL --image PHOTO [--checkpoint CKPT | --epochs N] [--json PATH]``."""
+    from twins.cli.options import model_parser, parse, split_model_id
+
+    model_id, rest = split_model_id("predict", args)
+    parser = model_parser("predict", model_id)
+    parser.add_argument("--image", type=str, required=True, help="the photo to classify (any format Pillow reads)")
+    parser.add_argument("--checkpoint", type=str | None, default=None, help="a Lightning checkpoint of this model (else both twins train first)")
+    parser.add_argument("--epochs", type=int | None, default=None, help="training epochs without --checkpoint (default: the config's)")
+    parser.add_argument("--json", type=str | None, default=None, help="write the probabilities as JSON to this path")
+    predict(model_id, parse(parser, rest))
+    return 0
