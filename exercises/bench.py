@@ -16,8 +16,8 @@ import os
 from pathlib import Path
 
 import lit_models  # noqa: F401  - torch and torchvision before TensorFlow, always
-import torchvision  # noqa: F401
 from configs import PROFILE_ENV
+from lit_models.base import TORCH_ONLY_ARGS
 from twins.models import make_datamodule, model_arguments
 
 from .catalogue import KERAS, LIGHTNING, Exercise
@@ -68,7 +68,7 @@ class Bench:
         from twins.training.fit_keras import seed_keras
 
         seed_keras(seed)
-        return factory(**{k: v for k, v in arguments.items() if k not in lit_models.TORCH_ONLY_ARGS})
+        return factory(**{k: v for k, v in arguments.items() if k not in TORCH_ONLY_ARGS})
 
     def build_yours(self, seed: int = 0, **overrides):
         return self._build(self.exercise.write, self.participant, seed, overrides)
@@ -77,11 +77,10 @@ class Bench:
         return self._build(self.exercise.write, load_reference(self.exercise)[1], seed, overrides)
 
     def build_twin(self, seed: int = 0, **overrides):
+        model_spec = self.exercise.spec
         if self.exercise.other == LIGHTNING:
-            return self._build(LIGHTNING, lit_models.REGISTRY[self.exercise.reference], seed, overrides)
-        import keras_models
-
-        model = self._build(KERAS, keras_models.REGISTRY[self.exercise.reference], seed, overrides)
+            return self._build(LIGHTNING, model_spec.lightning_class(), seed, overrides)
+        model = self._build(KERAS, model_spec.keras_builder(), seed, overrides)
         model.run_eagerly = self.exercise.eager_keras  # the project's twin: no tracing needed (same ops)
         return model
 

@@ -31,13 +31,9 @@ class Exercise:
         data: datamodule overrides for grading (over the test profile): a few small batches.
         extra_steps: further one-step checks, ``{step name: model overrides for both twins}``.
         batch: samples of the one-step check.
-        tolerances: ``forward`` (absolute), ``step`` and ``trajectory`` (relative) where this
-            model's measured float32 round-off exceeds the harness defaults
-            (the same values as ``parity_tests/conftest.py::TOLERANCE_OVERRIDES``).
         eager_keras: run the project's Keras twin's ``fit``/``train_on_batch`` eagerly (no
             tf.function tracing: seconds saved per check; the numbers are the same ops). A Keras
             twin the participant writes always runs as ``fit`` runs it (traced).
-        components: networks graded one by one (the GAN's generator and discriminator).
         check_init: compare the initial weights' distributions with the reference's (off where
             the participant does not write the initialisation, e.g. a given base network).
         dropout: check the Dropout rates (the parity checks switch dropout off).
@@ -54,11 +50,17 @@ class Exercise:
     data: dict = field(default_factory=dict)
     extra_steps: dict = field(default_factory=dict)
     batch: int = 32
-    tolerances: dict = field(default_factory=dict)
     eager_keras: bool = True
-    components: tuple[str, ...] = ()
     check_init: bool = True
     dropout: bool = False
+
+    @property
+    def spec(self):
+        """The reference model's registration (``configs/<reference>.yaml``): its tolerances, its
+        training kind and the components graded one by one are those of the parity suite."""
+        from twins.registry import spec
+
+        return spec(self.reference)
 
     @property
     def other(self) -> str:
@@ -105,15 +107,13 @@ EXERCISES: tuple[Exercise, ...] = (
         "dcgan", 3, "GAN (DCGAN)", "mnist_dcgan", LIGHTNING,
         "lit_models.dcgan", "DCGAN",
         "manual optimization with two optimizers; BatchNorm momentum/epsilon, LeakyReLU slope, channels-last Reshape",
-        batch=16, tolerances={"trajectory": 5e-5},
-        components=("generator", "discriminator"), dropout=True,
+        batch=16, dropout=True,
     ),
     Exercise(
         "transfer", 3, "transfer learning (MobileNetV2)", "cats_dogs_transfer", LIGHTNING,
         "lit_models.mobilenet_transfer", "MobileNetV2Transfer",
         "a frozen base (trainable vs non-trainable counts), GlobalAveragePooling2D, Dropout, a Dense(1) logit",
-        data={"num_images": 16}, batch=16, tolerances={"forward": 1e-4, "step": 1e-4, "trajectory": 1e-4},
-        check_init=False, dropout=True,
+        data={"num_images": 16}, batch=16, check_init=False, dropout=True,
     ),
 )
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from lit_models.keras_like import SameConv2d, SameConvTranspose2d, _KerasBatchNorm
-from lit_models.optim import KerasAdam
+from lit_models.keras_compat.layers import SameConv2d, SameConvTranspose2d, _KerasBatchNorm
+from lit_models.keras_compat.optim import KerasAdam
 
 from .catalogue import LIGHTNING, Exercise
 
@@ -145,7 +145,7 @@ def strided_same_conv(context: Context) -> list[str]:
         if isinstance(r, SameConv2d) and not isinstance(m, SameConv2d) and m.stride != (1, 1):
             return [f"Conv2d '{name}' (stride {m.stride[0]}, padding {m.padding[0]}): with strides > 1 Keras' 'same' pads "
                     "the odd pixel at the bottom/right only, torch's padding pads both sides equally — use "
-                    "lit_models.keras_like.SameConv2d (it pads like Keras, then convolves with padding=0)"]
+                    "lit_models.keras_compat.layers.SameConv2d (it pads like Keras, then convolves with padding=0)"]
     return []
 
 
@@ -160,7 +160,7 @@ def conv_transpose_same(context: Context) -> list[str]:
         growth, keras_start = k - 2 * p + extra - s, max(k - s, 0) // 2
         setting = f"ConvTranspose2d '{name}' (kernel {k}, stride {s}, padding {p}, output_padding {extra})"
         rows = f"[{keras_start}:{keras_start} + {s}n]" if keras_start else f"[:{s}n]"
-        fix = f"use lit_models.keras_like.SameConvTranspose2d, or padding=0 and keep rows/columns {rows} of its output"
+        fix = f"use lit_models.keras_compat.layers.SameConvTranspose2d, or padding=0 and keep rows/columns {rows} of its output"
         if growth:
             return [f"Conv2DTranspose same, stride {s}: Keras returns exactly {s}× the input size (n → {s}n), your {setting} "
                     f"returns {s}n{growth:+d}. torch needs padding={(k - s + 1) // 2} output_padding=1 for that size, but then "
@@ -243,7 +243,7 @@ def batchnorm_variance(context: Context) -> list[str]:
     for (name, m), (_, r) in _paired(context, nn.modules.batchnorm._BatchNorm):
         if isinstance(r, _KerasBatchNorm) and not isinstance(m, _KerasBatchNorm):
             return [f"BatchNorm moving variance: Keras updates it with the biased batch variance, torch's '{name}' with the "
-                    "unbiased one (× n/(n−1)) — use lit_models.keras_like.KerasBatchNorm1d/2d (epsilon 1e-3, momentum 0.01, biased)"]
+                    "unbiased one (× n/(n−1)) — use lit_models.keras_compat.layers.KerasBatchNorm1d/2d (epsilon 1e-3, momentum 0.01, biased)"]
     return []
 
 
@@ -266,13 +266,13 @@ def optimizer_rule(context: Context) -> list[str]:
     for m, r in zip(mine, theirs):
         if isinstance(r, KerasAdam) and isinstance(m, (torch.optim.Adam, torch.optim.AdamW)):
             hints.append(f"Adam epsilon: Keras 1e-7, your torch.optim.{type(m).__name__} {m.defaults['eps']:g} — and Keras adds it "
-                         "to √v before the bias correction, so no eps makes torch's Adam match: use lit_models.optim.KerasAdam "
+                         "to √v before the bias correction, so no eps makes torch's Adam match: use lit_models.keras_compat.optim.KerasAdam "
                          "(Keras' exact update rule)")
         elif isinstance(r, KerasAdam) and isinstance(m, KerasAdam) and m.defaults["eps"] != r.defaults["eps"]:
             hints.append(f"Adam epsilon: Keras 1e-7, yours {m.defaults['eps']:g}")
         elif type(m) is not type(r):
             hints.append(f"optimizer: the config's {context.whole_reference.hparams.optimizer!r} is {type(r).__module__}."
-                         f"{type(r).__name__} here, yours is {type(m).__name__} (lit_models.optim.make_optimizer picks it by name)")
+                         f"{type(r).__name__} here, yours is {type(m).__name__} (lit_models.keras_compat.optim.make_optimizer picks it by name)")
         if isinstance(r, torch.optim.SGD) and isinstance(m, torch.optim.SGD) and m.defaults.get("momentum", 0):
             hints.append("SGD momentum: Keras' 'sgd' has momentum 0")
         if m.param_groups[0]["lr"] != r.param_groups[0]["lr"]:
@@ -310,7 +310,7 @@ def frozen_base(context: Context) -> list[str]:
 def torch_init(context: Context) -> list[str]:
     return ["Keras initialises kernels glorot-uniform and biases with zeros (recurrent kernels orthogonal, an LSTM's "
             "forget-gate bias 1); torch's default is kaiming-uniform(a=√5) with U(±1/√fan_in) biases — call "
-            "lit_models.init.apply_init_(self, init) once every layer exists (or nn.init.xavier_uniform_/zeros_ per layer)"]
+            "lit_models.keras_compat.init.apply_init_(self, init) once every layer exists (or nn.init.xavier_uniform_/zeros_ per layer)"]
 
 
 @hint("dropout")

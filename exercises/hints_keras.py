@@ -50,7 +50,7 @@ def unit_forget_bias(context: Context) -> list[str]:
     for mine, theirs in _keras_pairs(context):
         if getattr(theirs, "unit_forget_bias", False) and not getattr(mine, "unit_forget_bias", True):
             return ["unit forget bias: Keras' LSTM starts the forget gate's bias at 1 (unit_forget_bias=True, the default; "
-                    "the torch twin sets the same in lit_models/init.py) — keep the default"]
+                    "the torch twin sets the same in lit_models/keras_compat/init.py) — keep the default"]
     return []
 
 

@@ -21,7 +21,7 @@ from torch import nn
 
 from twins import parity
 from twins.parity.counts import extra_torch_parameters, keras_counts, torch_counts
-from twins.transfer import keras_to_torch, paired_layers
+from twins.transfer import keras_to_torch, paired_layers, torch_tensors
 
 from . import initcheck
 from .bench import Bench
@@ -44,14 +44,13 @@ class Step:
 
 
 def tolerance(exercise, check: str) -> float:
-    """``forward`` (absolute), ``step``, ``trajectory`` (relative): the harness defaults unless the
-    exercise's model needs its measured float32 round-off (``Exercise.tolerances``)."""
-    defaults = {"forward": parity.FORWARD_ATOL, "step": parity.STEP_RTOL, "trajectory": parity.TRAJECTORY_RTOL}
-    return exercise.tolerances.get(check, defaults[check])
+    """``forward`` (absolute), ``step``, ``trajectory`` (relative): the parity suite's, from the
+    reference model's registration (``configs/<reference>.yaml``)."""
+    return exercise.spec.tolerance(check)
 
 
 def training_kind(bench: Bench) -> str:
-    return getattr(lit_models.REGISTRY[bench.exercise.reference], "training_kind", "gradient")
+    return bench.exercise.spec.training
 
 
 # --- the steps -----------------------------------------------------------------------------------
@@ -95,7 +94,7 @@ def _count_delta(lightning, keras_model, yours_side: str) -> str:
     names = {module: name for name, module in lightning.named_modules()}
     delta, what = 0, ""
     for _, layer, module, _ in paired_layers(keras_model, lightning):
-        torch_count = sum(t.numel() for t in parity.torch_tensors(module)) - extras.get(names[module], 0)
+        torch_count = sum(t.numel() for t in torch_tensors(module)) - extras.get(names[module], 0)
         delta = torch_count - sum(math.prod(w.shape) for w in layer.weights)
         if delta:
             break
@@ -169,9 +168,8 @@ def one_step(bench: Bench, overrides: dict | None = None) -> str:
         bench.focus = {"yours": yours, "twin": twin, "reference": bench.build_reference(**overrides)}
     lightning, keras_model = bench.pair(yours, twin)
     x, y = bench.sample("train")
-    kind = training_kind(bench)
-    check = parity.check_one_step if kind == "gradient" else parity.step_check(kind)
-    measured = check(lightning, keras_model, x, y, tolerance(bench.exercise, "step"))
+    measured = parity.check_one_step(lightning, keras_model, x, y, tolerance(bench.exercise, "step"),
+                                     training=training_kind(bench))
     return ", ".join(f"{stage} {value:.2g}" for stage, value in measured.items()) + " (relative Δ)"
 
 
@@ -201,7 +199,7 @@ def plan(bench: Bench) -> list[Step]:
     """The steps of ``bench.exercise``, in the order they run."""
     exercise = bench.exercise
     steps = [Step("loads", "loads", loads), Step("builds", "builds", builds)]
-    for part in exercise.components or (None,):
+    for part in exercise.spec.components or (None,):
         prefix = f"{part}: " if part else ""
         steps += [Step(f"{prefix}output shapes", "shapes", partial(shapes, part=part), part),
                   Step(f"{prefix}parameter counts", "counts", partial(counts, part=part), part)]

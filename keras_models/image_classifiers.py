@@ -11,13 +11,13 @@ import keras
 from .base import compile_course_model
 
 
-def add_dense_head(model: keras.Sequential, dense_units, dropout: float, output_units: int, output_activation: str) -> None:
+def dense_head(dense_units, dropout: float, output_units: int, output_activation: str) -> list[keras.layers.Layer]:
     """[Dense(u, relu) → Dropout(dropout)?] per hidden width, then Dense(output_units, output_activation)."""
+    layers = []
     for units in dense_units:
-        model.add(keras.layers.Dense(units, activation="relu"))
-        if dropout:
-            model.add(keras.layers.Dropout(dropout))
-    model.add(keras.layers.Dense(output_units, activation=output_activation))
+        layers.append(keras.layers.Dense(units, activation="relu"))
+        layers += [keras.layers.Dropout(dropout)] if dropout else []
+    return layers + [keras.layers.Dense(output_units, activation=output_activation)]
 
 
 def ImageMLP(
@@ -34,10 +34,11 @@ def ImageMLP(
 
     Shapes: x (batch, H, W, C) float32 → probabilities (batch, output_units).
     """
-    model = keras.Sequential(name="image_mlp")
-    model.add(keras.Input(shape=tuple(input_shape)))
-    model.add(keras.layers.Flatten())
-    add_dense_head(model, hidden_units, 0.0, output_units, output_activation)
+    model = keras.Sequential([
+        keras.Input(shape=tuple(input_shape)),
+        keras.layers.Flatten(),
+        *dense_head(hidden_units, 0.0, output_units, output_activation),
+    ], name="image_mlp")
     return compile_course_model(model, loss, list(metrics), optimizer, learning_rate)
 
 
@@ -65,5 +66,6 @@ def ConvClassifier(
             model.add(keras.layers.Conv2D(filters, kernel, activation="relu", padding="same"))
         model.add(keras.layers.MaxPooling2D(2))
     model.add(keras.layers.Flatten())
-    add_dense_head(model, dense_units, dropout, output_units, output_activation)
+    for layer in dense_head(dense_units, dropout, output_units, output_activation):
+        model.add(layer)
     return compile_course_model(model, loss, list(metrics), optimizer, learning_rate)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import keras
 
-from lit_models.mobilenet_v2 import calibration_images
+from datamodules.calibration import calibration_images
 
 from .base import compile_course_model
 

@@ -12,8 +12,8 @@ import math
 from torch import nn
 
 from .base import CourseModule
-from .init import Init, apply_init_
-from .keras_like import SameConv2d, SameConvTranspose2d
+from .keras_compat.init import Init, apply_init_
+from .keras_compat.layers import SameConv2d, SameConvTranspose2d
 
 
 class DenseAutoencoder(CourseModule):
@@ -30,7 +30,6 @@ class DenseAutoencoder(CourseModule):
     def __init__(self, input_shape: list[int], code_units: int = 64, loss: str = "mse", optimizer: str = "adam",
                  learning_rate: float = 0.001, init: Init = "keras"):
         super().__init__(code_units, "linear", loss, [], optimizer, learning_rate)
-        self.save_hyperparameters()
         pixels = math.prod(input_shape)
         self.encoder = nn.Sequential(nn.Flatten(), nn.Linear(pixels, code_units), nn.ReLU())
         self.decoder = nn.Sequential(nn.Linear(code_units, pixels), nn.Sigmoid(), nn.Unflatten(1, tuple(input_shape)))
@@ -45,7 +44,7 @@ class DenseAutoencoder(CourseModule):
 
 class DenoisingAutoencoder(CourseModule):
     """Conv(16, 3, s2) → ReLU → Conv(8, 3, s2) → ReLU | ConvT(8, 3, s2) → ReLU → ConvT(16, 3, s2)
-    → ReLU → Conv(1, 3) → Sigmoid; every conv Keras ``same`` (``keras_like``).
+    → ReLU → Conv(1, 3) → Sigmoid; every conv Keras ``same`` (``keras_compat.layers``).
 
     Shapes (NCHW): x (batch, 1, 28, 28) noisy → code (batch, 8, 7, 7) → (batch, 1, 28, 28) clean.
 
@@ -57,7 +56,6 @@ class DenoisingAutoencoder(CourseModule):
     def __init__(self, input_shape: list[int], loss: str = "mse", optimizer: str = "adam",
                  learning_rate: float = 0.001, init: Init = "keras"):
         super().__init__(1, "linear", loss, [], optimizer, learning_rate)
-        self.save_hyperparameters()
         channels = input_shape[-1]
         self.encoder = nn.Sequential(
             SameConv2d(channels, 16, 3, stride=2), nn.ReLU(),

@@ -1,15 +1,18 @@
 """``CourseModule``: what every Lightning twin shares with ``keras.Model.compile`` + ``fit``.
 
 A subclass defines the network (``forward`` returns logits for classifiers, like PyTorch
-idiom) and calls ``save_hyperparameters()``. This class maps the course's Keras recipe:
+idiom); this class saves the subclass's constructor arguments as hyperparameters (what a
+checkpoint rebuilds the twin from) and maps the course's Keras recipe:
 
 - loss names (``mse``, ``sparse_categorical_crossentropy`` on logits ≡ Keras softmax + CE),
 - metrics under Keras' names (``mae``, ``accuracy``) as torchmetrics,
-- the optimizer by Keras name with Keras defaults (``lit_models.optim``),
+- the optimizer by Keras name with Keras defaults (``lit_models.keras_compat.optim``),
 - logging ``{stage}/{metric}`` once per epoch: the loss as a mean weighted by batch size
   (``torchmetrics.MeanMetric``), exactly like Keras' loss tracker behind ``history``.
 """
 from __future__ import annotations
+
+import inspect
 
 import lightning as L
 import torch
@@ -17,8 +20,8 @@ import torchmetrics
 from torch import nn
 from torch.nn import functional as F
 
-from .metrics import LogitBinaryAccuracy
-from .optim import make_optimizer
+from .keras_compat.metrics import LogitBinaryAccuracy
+from .keras_compat.optim import make_optimizer
 
 #: Arguments of the Lightning twins that the Keras twins do not take.
 TORCH_ONLY_ARGS = ("init",)
@@ -62,56 +65,64 @@ class CourseModule(L.LightningModule):
 
     def __init__(self, output_units, output_activation, loss, metrics, optimizer, learning_rate):
         super().__init__()
+        # The twin's own constructor arguments (Lightning collects the subclass's __init__ too); the
+        # arguments of this base only where the twin takes them under the same name.
+        takes = inspect.signature(type(self).__init__).parameters
+        self.save_hyperparameters(ignore=[name for name in inspect.signature(CourseModule.__init__).parameters
+                                          if name != "self" and name not in takes])
         if loss not in LOSSES:
             raise ValueError(f"unknown loss {loss!r}: use one of {', '.join(LOSSES)}")
         self.loss_fn = LOSSES[loss]
         self.output_activation = OUTPUT_ACTIVATIONS[output_activation]()
-        for stage in ("train", "val", "test"):
-            # Keras' loss tracker: a Mean weighted by batch size; metrics under Keras' names.
-            # (Keep the default nan_strategy: torchmetrics 1.9 ignores ``weight`` under "disable".)
-            setattr(self, f"{stage}_loss", torchmetrics.MeanMetric())
-            collection = torchmetrics.MetricCollection({m: make_metric(m, output_units) for m in metrics})
-            setattr(self, f"{stage}_metrics", collection.clone(prefix=f"{stage}/"))
+        # Keras' loss tracker: a Mean weighted by batch size; metrics under Keras' names.
+        # (Keep the default nan_strategy: torchmetrics 1.9 ignores ``weight`` under "disable".)
+        self.train_loss = torchmetrics.MeanMetric()
+        self.val_loss = torchmetrics.MeanMetric()
+        self.test_loss = torchmetrics.MeanMetric()
+        collection = torchmetrics.MetricCollection({m: make_metric(m, output_units) for m in metrics})
+        self.train_metrics = collection.clone(prefix="train/")
+        self.val_metrics = collection.clone(prefix="val/")
+        self.test_metrics = collection.clone(prefix="test/")
 
     def keras_output(self, x: torch.Tensor) -> torch.Tensor:
         """What the Keras twin's ``model(x)`` returns (probabilities for classifiers)."""
         return self.output_activation(self(x))
 
-    def _shared_step(self, batch, stage: str) -> torch.Tensor:
+    def shared_step(self, batch, loss_tracker, metrics) -> torch.Tensor:
+        """The loss of one batch; the epoch's trackers are updated (train, val and test alike)."""
         x, y = batch
         outputs = self(x)
         loss = self.loss_fn(outputs, y)
         # Only trackers are updated per step; values are logged once, at the epoch's end. (Per-step
         # self.log calls cost Lightning about a millisecond each, more than a small model's step.)
-        getattr(self, f"{stage}_loss").update(loss.detach(), weight=len(x))
-        getattr(self, f"{stage}_metrics").update(outputs.detach(), y)
+        loss_tracker.update(loss.detach(), weight=len(x))
+        metrics.update(outputs.detach(), y)
         return loss
 
-    def _log_epoch(self, stage: str) -> None:
-        """Log the epoch's loss and metrics (torchmetrics syncs them across DDP processes)."""
-        tracker, metrics = getattr(self, f"{stage}_loss"), getattr(self, f"{stage}_metrics")
-        values = {f"{stage}/loss": tracker.compute(), **metrics.compute()}
-        tracker.reset()
+    def log_epoch(self, stage: str, loss_tracker, metrics) -> None:
+        """Log the epoch's ``{stage}/loss`` and metrics (torchmetrics syncs them across DDP processes)."""
+        values = {f"{stage}/loss": loss_tracker.compute(), **metrics.compute()}
+        loss_tracker.reset()
         metrics.reset()
         self.log_dict(values, prog_bar=stage == "val", sync_dist=True)
 
-    def on_train_epoch_end(self):
-        self._log_epoch("train")
-
-    def on_validation_epoch_end(self):
-        self._log_epoch("val")
-
-    def on_test_epoch_end(self):
-        self._log_epoch("test")
-
     def training_step(self, batch, batch_idx):
-        return self._shared_step(batch, "train")
+        return self.shared_step(batch, self.train_loss, self.train_metrics)
 
     def validation_step(self, batch, batch_idx):
-        self._shared_step(batch, "val")
+        self.shared_step(batch, self.val_loss, self.val_metrics)
 
     def test_step(self, batch, batch_idx):
-        self._shared_step(batch, "test")
+        self.shared_step(batch, self.test_loss, self.test_metrics)
+
+    def on_train_epoch_end(self):
+        self.log_epoch("train", self.train_loss, self.train_metrics)
+
+    def on_validation_epoch_end(self):
+        self.log_epoch("val", self.val_loss, self.val_metrics)
+
+    def on_test_epoch_end(self):
+        self.log_epoch("test", self.test_loss, self.test_metrics)
 
     def predict_step(self, batch, batch_idx):
         return self.keras_output(batch[0])

@@ -1,12 +1,15 @@
 """``DCGAN``: the course's Day-3 deep convolutional GAN (the TensorFlow DCGAN tutorial) as a
-LightningModule with manual optimization. Model id ``mnist_dcgan``.
+LightningModule with manual optimization, written like Lightning's own GAN example: ``forward``
+is the generator, ``training_step`` spells out both optimizer steps. Model id ``mnist_dcgan``.
 
 Twin: ``keras_models/dcgan.py`` (same names, same arguments). Per batch of (real images, noise):
-one forward of both networks, then one discriminator step and one generator step, each with its
+one forward of both networks, then one generator step and one discriminator step, each with its
 own Adam (Keras' update rule, ``KerasAdam``); losses are binary cross-entropy from logits:
-discriminator = BCE(real → 1) + BCE(fake → 0), generator = BCE(fake → 1).
+discriminator = BCE(real → 1) + BCE(fake → 0), generator = BCE(fake → 1). Both gradients come
+from the same forward (the tutorial's two tapes), so neither network sees the other's update
+within a batch.
 Keras defaults mapped: LeakyReLU slope 0.3, BatchNorm epsilon 1e-3 / momentum 0.99 with the
-biased moving variance (``keras_like``), ``same`` (transposed) convolutions.
+biased moving variance (``keras_compat.layers``), ``same`` (transposed) convolutions.
 """
 from __future__ import annotations
 
@@ -17,9 +20,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .init import Init, apply_init_
-from .keras_like import KerasBatchNorm1d, KerasBatchNorm2d, SameConv2d, SameConvTranspose2d
-from .optim import make_optimizer
+from .keras_compat.init import Init, apply_init_
+from .keras_compat.layers import KerasBatchNorm1d, KerasBatchNorm2d, SameConv2d, SameConvTranspose2d
+from .keras_compat.optim import make_optimizer
 
 LEAKY_SLOPE = 0.3  # keras.layers.LeakyReLU() default
 
@@ -46,11 +49,18 @@ class Generator(nn.Module):
     def __init__(self, noise_dim: int, channels: int = 1):
         super().__init__()
         self.net = nn.Sequential(
-            nn.Linear(noise_dim, 7 * 7 * 256, bias=False), KerasBatchNorm1d(7 * 7 * 256), nn.LeakyReLU(LEAKY_SLOPE),
+            nn.Linear(noise_dim, 7 * 7 * 256, bias=False),
+            KerasBatchNorm1d(7 * 7 * 256),
+            nn.LeakyReLU(LEAKY_SLOPE),
             ChannelsLastReshape((7, 7, 256)),
-            SameConvTranspose2d(256, 128, 5, stride=1, bias=False), KerasBatchNorm2d(128), nn.LeakyReLU(LEAKY_SLOPE),
-            SameConvTranspose2d(128, 64, 5, stride=2, bias=False), KerasBatchNorm2d(64), nn.LeakyReLU(LEAKY_SLOPE),
-            SameConvTranspose2d(64, channels, 5, stride=2, bias=False), nn.Tanh(),
+            SameConvTranspose2d(256, 128, 5, stride=1, bias=False),
+            KerasBatchNorm2d(128),
+            nn.LeakyReLU(LEAKY_SLOPE),
+            SameConvTranspose2d(128, 64, 5, stride=2, bias=False),
+            KerasBatchNorm2d(64),
+            nn.LeakyReLU(LEAKY_SLOPE),
+            SameConvTranspose2d(64, channels, 5, stride=2, bias=False),
+            nn.Tanh(),
         )
 
     def forward(self, noise):
@@ -69,9 +79,14 @@ class Discriminator(nn.Module):
         height, width, channels = input_shape
         features = 128 * math.ceil(height / 4) * math.ceil(width / 4)
         self.net = nn.Sequential(
-            SameConv2d(channels, 64, 5, stride=2), nn.LeakyReLU(LEAKY_SLOPE), nn.Dropout(dropout),
-            SameConv2d(64, 128, 5, stride=2), nn.LeakyReLU(LEAKY_SLOPE), nn.Dropout(dropout),
-            nn.Flatten(), nn.Linear(features, 1),
+            SameConv2d(channels, 64, 5, stride=2),
+            nn.LeakyReLU(LEAKY_SLOPE),
+            nn.Dropout(dropout),
+            SameConv2d(64, 128, 5, stride=2),
+            nn.LeakyReLU(LEAKY_SLOPE),
+            nn.Dropout(dropout),
+            nn.Flatten(),
+            nn.Linear(features, 1),
         )
 
     def forward(self, images):
@@ -79,8 +94,8 @@ class Discriminator(nn.Module):
 
 
 class DCGAN(L.LightningModule):
-    """The GAN. ``forward(images)`` = the discriminator's logits (the network that reads the
-    data); ``generator(noise)`` draws images.
+    """The GAN. ``forward(noise)`` = the generator's images (batch, C, 28, 28); the discriminator
+    (``self.discriminator``) reads images and returns logits (batch, 1).
 
     Args:
         input_shape: one image NHWC, ``[28, 28, 1]`` (from the datamodule).
@@ -89,9 +104,6 @@ class DCGAN(L.LightningModule):
         dropout: discriminator dropout (0.3).
         init: ``"keras"`` (glorot-uniform, zero biases; default) or ``"torch"``.
     """
-
-    training_kind = "gan"                              # how the parity harness steps it (twins/parity/)
-    components = ("generator", "discriminator")        # checked separately by the parity harness
 
     def __init__(self, input_shape: list[int], noise_dim: int = 100, learning_rate: float = 1e-4,
                  dropout: float = 0.3, init: Init = "keras"):
@@ -103,48 +115,45 @@ class DCGAN(L.LightningModule):
         self.loss_fn = F.binary_cross_entropy_with_logits
         apply_init_(self, init)
 
-    def forward(self, images):
-        return self.discriminator(images)
+    def forward(self, noise):
+        return self.generator(noise)
 
-    def keras_output(self, images):
-        return self(images)
-
-    def gan_losses(self, real, noise) -> dict:
+    def adversarial_losses(self, real, noise) -> dict:
         """``{"d_loss", "g_loss", "loss"}`` of one forward of both networks (``loss`` = their sum)."""
-        fake = self.generator(noise)
+        fake = self(noise)
         real_logits, fake_logits = self.discriminator(real), self.discriminator(fake)
-        d_loss = self.loss_fn(real_logits, torch.ones_like(real_logits)) + self.loss_fn(fake_logits, torch.zeros_like(fake_logits))
+        real_loss = self.loss_fn(real_logits, torch.ones_like(real_logits))
+        fake_loss = self.loss_fn(fake_logits, torch.zeros_like(fake_logits))
+        d_loss = real_loss + fake_loss
         g_loss = self.loss_fn(fake_logits, torch.ones_like(fake_logits))
         return {"d_loss": d_loss, "g_loss": g_loss, "loss": d_loss + g_loss}
-
-    def gan_gradients(self, real, noise, backward=torch.Tensor.backward) -> dict:
-        """Losses of one forward; the generator's gradients (of g_loss) and the discriminator's
-        (of d_loss) land in ``.grad``. ``backward``: ``self.manual_backward`` inside ``fit``."""
-        for parameter in self.parameters():
-            parameter.grad = None
-        losses = self.gan_losses(real, noise)
-        backward(losses["g_loss"], retain_graph=True, inputs=list(self.generator.parameters()))
-        backward(losses["d_loss"], inputs=list(self.discriminator.parameters()))
-        return losses
 
     def training_step(self, batch, batch_idx):
         real, noise = batch
         g_optimizer, d_optimizer = self.optimizers()
-        losses = self.gan_gradients(real, noise, backward=self.manual_backward)
+        losses = self.adversarial_losses(real, noise)
+        g_optimizer.zero_grad()
+        d_optimizer.zero_grad()
+        # the generator's gradients of g_loss and the discriminator's of d_loss, from one forward
+        self.manual_backward(losses["g_loss"], retain_graph=True, inputs=list(self.generator.parameters()))
+        self.manual_backward(losses["d_loss"], inputs=list(self.discriminator.parameters()))
         g_optimizer.step()
         d_optimizer.step()
-        self._log(losses, "train", len(real))
+        self.log_losses(losses, "train", len(real))
 
-    def _log(self, losses, stage, batch_size):
+    def validation_step(self, batch, batch_idx):
+        real, noise = batch
+        self.log_losses(self.adversarial_losses(real, noise), "val", len(real))
+
+    def test_step(self, batch, batch_idx):
+        real, noise = batch
+        self.log_losses(self.adversarial_losses(real, noise), "test", len(real))
+
+    def log_losses(self, losses: dict, stage: str, batch_size: int) -> None:
+        """``{stage}/d_loss``, ``g_loss``, ``loss`` as epoch means weighted by batch size (Keras' trackers)."""
         for name, value in losses.items():
             self.log(f"{stage}/{name}", value.detach(), on_step=False, on_epoch=True, batch_size=batch_size,
                      prog_bar=stage == "train" and name != "loss")
-
-    def validation_step(self, batch, batch_idx):
-        self._log(self.gan_losses(*batch), "val", len(batch[0]))
-
-    def test_step(self, batch, batch_idx):
-        self._log(self.gan_losses(*batch), "test", len(batch[0]))
 
     def configure_optimizers(self):
         """Generator's Adam, then the discriminator's (Keras' update rule, ``lr = learning_rate``)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from torch import nn
 
 from .base import CourseModule
-from .init import Init, apply_init_
+from .keras_compat.init import Init, apply_init_
 
 
 def dense_head(width: int, dense_units: list[int], dropout: float, output_units: int) -> list[nn.Module]:
@@ -56,7 +56,6 @@ class ImageMLP(CourseModule):
         init: Init = "keras",
     ):
         super().__init__(output_units, output_activation, loss, list(metrics), optimizer, learning_rate)
-        self.save_hyperparameters()
         height, width, channels = input_shape
         self.net = nn.Sequential(nn.Flatten(), *dense_head(height * width * channels, list(hidden_units), 0.0, output_units))
         apply_init_(self.net, init)
@@ -99,7 +98,6 @@ class ConvClassifier(CourseModule):
         init: Init = "keras",
     ):
         super().__init__(output_units, output_activation, loss, list(metrics), optimizer, learning_rate)
-        self.save_hyperparameters()
         check_odd_kernels(conv_blocks)
         height, width, channels = input_shape
         layers = []

@@ -9,8 +9,8 @@ import torch
 from torch import nn
 
 from .base import CourseModule
-from .init import Init, apply_init_
-from .recurrent import keras_rnn, run_masked
+from .keras_compat.init import Init, apply_init_
+from .keras_compat.recurrent import keras_rnn, run_masked
 
 
 class BiLSTMClassifier(CourseModule):
@@ -42,9 +42,8 @@ class BiLSTMClassifier(CourseModule):
         init: Init = "keras",
     ):
         super().__init__(output_units, output_activation, loss, list(metrics), optimizer, learning_rate)
-        self.save_hyperparameters()
         # sparse=True: one gradient row per lookup, like TF's IndexedSlices, which Keras' Adam
-        # squares row by row (lit_models/optim.py); a dense gradient would train the embedding differently.
+        # squares row by row (lit_models/keras_compat/optim.py); a dense gradient would train the embedding differently.
         self.embedding = nn.Embedding(vocab_size, embedding_dim, sparse=True)
         widths = [embedding_dim, *(2 * u for u in lstm_units)]
         self.recurrent = nn.ModuleList(

@@ -80,8 +80,6 @@ class KMeans(L.LightningModule):
         learning_rate: fraction of the way each centroid moves to its points' mean per epoch.
     """
 
-    training_kind = "lloyd"  # how the parity harness steps this model (twins/parity/)
-
     def __init__(self, input_dim: int, n_clusters: int = 3, learning_rate: float = 1.0):
         super().__init__()
         self.save_hyperparameters()

@@ -1,7 +1,7 @@
 """``MobileNetV2Transfer``: the course's cats-vs-dogs transfer learning as a LightningModule.
 
 Twin: ``keras_models/mobilenet_transfer.py`` (same name, same arguments). The base is
-``lit_models.mobilenet_v2.MobileNetV2`` (Keras layout), frozen; the head is
+``lit_models.keras_compat.mobilenet_v2.MobileNetV2`` (Keras layout), frozen; the head is
 GlobalAveragePooling2D → Dropout(0.2) → Linear(1280, 1) returning a **logit**. Then
 ``start_fine_tuning()`` unfreezes the base from Keras layer ``fine_tune_at`` on and switches to
 the fine-tuning optimizer (course: RMSprop(1e-5)).
@@ -19,8 +19,10 @@ import torch
 from torch import nn
 
 from .base import CourseModule
-from .init import Init, apply_init_
-from .mobilenet_v2 import LAST_FILTERS, MobileNetV2, calibration_images
+from .keras_compat.init import Init, apply_init_
+from datamodules.calibration import calibration_images
+
+from .keras_compat.mobilenet_v2 import LAST_FILTERS, MobileNetV2
 
 
 class MobileNetV2Transfer(CourseModule):
@@ -62,18 +64,17 @@ class MobileNetV2Transfer(CourseModule):
         init: Init = "keras",
     ):
         super().__init__(1, "linear", loss, list(metrics), optimizer, learning_rate)
-        self.save_hyperparameters()
         self.base = MobileNetV2(tuple(input_shape[:2]))
         self.dropout = nn.Dropout(dropout)
         self.classifier = nn.Linear(LAST_FILTERS, 1)
         apply_init_(self, init)
         if calibrate_base:
-            self.calibrate_base(input_shape)
+            self.calibrate(input_shape)
         self.base.requires_grad_(False)
         self.frozen_batch_norm_to_eval()
 
     @torch.no_grad()
-    def calibrate_base(self, input_shape) -> None:
+    def calibrate(self, input_shape) -> None:
         """One training-mode pass over the noise batch with momentum 1: moving stats = its batch stats."""
         norms = [m for m in self.base.modules() if isinstance(m, nn.BatchNorm2d)]
         for norm in norms:

@@ -12,8 +12,8 @@ import torch
 from torch import nn
 
 from .base import CourseModule
-from .init import Init, apply_init_
-from .recurrent import keras_rnn, last_output
+from .keras_compat.init import Init, apply_init_
+from .keras_compat.recurrent import keras_rnn, last_output
 
 
 class SequenceLinear(CourseModule):
@@ -37,7 +37,6 @@ class SequenceLinear(CourseModule):
         init: Init = "keras",
     ):
         super().__init__(output_units, output_activation, loss, list(metrics), optimizer, learning_rate)
-        self.save_hyperparameters()
         steps, features = input_shape
         self.net = nn.Sequential(nn.Flatten(), nn.Linear(steps * features, output_units))
         apply_init_(self.net, init)
@@ -50,7 +49,7 @@ class SequenceRNN(CourseModule):
     """[SimpleRNN|LSTM](u₁, return_sequences) → … → [SimpleRNN|LSTM](u_k) → Linear(output_units).
 
     Shapes: x (batch, steps, features) float32 → (batch, output_units). Each recurrent layer is
-    a one-layer ``nn.RNN``/``nn.LSTM`` with Keras' single bias (``lit_models/recurrent.py``).
+    a one-layer ``nn.RNN``/``nn.LSTM`` with Keras' single bias (``lit_models/keras_compat/recurrent.py``).
 
     Args:
         input_shape: ``[steps, features]`` of one sample (from the datamodule).
@@ -72,7 +71,6 @@ class SequenceRNN(CourseModule):
         init: Init = "keras",
     ):
         super().__init__(output_units, output_activation, loss, list(metrics), optimizer, learning_rate)
-        self.save_hyperparameters()
         widths = [input_shape[-1], *units]
         self.recurrent = nn.ModuleList(keras_rnn(cell, n_in, n_out) for n_in, n_out in zip(widths, widths[1:]))
         self.head = nn.Linear(widths[-1], output_units)

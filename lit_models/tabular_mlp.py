@@ -8,7 +8,7 @@ from __future__ import annotations
 from torch import nn
 
 from .base import CourseModule
-from .init import Init, apply_init_
+from .keras_compat.init import Init, apply_init_
 
 
 class TabularMLP(CourseModule):
@@ -36,7 +36,6 @@ class TabularMLP(CourseModule):
         init: Init = "keras",
     ):
         super().__init__(output_units, output_activation, loss, list(metrics), optimizer, learning_rate)
-        self.save_hyperparameters()
         layers, width = [], input_dim
         for units in hidden_units:
             layers += [nn.Linear(width, units), nn.ReLU()]

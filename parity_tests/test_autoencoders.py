@@ -8,7 +8,7 @@ from torch import nn
 
 from datamodules.fashion_autoencoder import FashionDenoisingData
 from datamodules.torch_adapter import to_keras_layout, to_torch_layout
-from lit_models.keras_like import KerasBatchNorm1d, KerasBatchNorm2d, SameConv2d, SameConvTranspose2d
+from lit_models.keras_compat.layers import KerasBatchNorm1d, KerasBatchNorm2d, SameConv2d, SameConvTranspose2d
 from twins.transfer.conv import conv2d_to_torch
 from twins.transfer.conv_transpose import conv2d_transpose_to_torch
 

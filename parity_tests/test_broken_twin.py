@@ -3,8 +3,8 @@
 Each breakage is a mistake a participant could make when writing a twin, applied generically
 to every registered model, and the test asserts that the matching check catches it.
 """
-import keras_models
-import lit_models
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -16,46 +16,75 @@ from twins.training.fit_lightning import fit_lightning
 from twins.models import make_datamodule
 from twins.transfer import keras_to_torch, torch_weighted_modules
 
+from twins.registry import RegistrationError, check_registration, spec
+
 from .conftest import converged_settings, tolerance
-from .test_parity import QUIET, converged_val_losses
+from .parity_suite import QUIET, converged_val_losses
 
 
-def test_a_a_model_without_its_twin_is_caught():
-    keras_without_one = dict(list(keras_models.REGISTRY.items())[1:])
-    with pytest.raises(parity.ParityError, match="missing"):
-        parity.check_registries(lightning=lit_models.REGISTRY, keras=keras_without_one)
+def components(model_id):
+    """The networks the model's registration checks one by one (a GAN's generator and discriminator)."""
+    return spec(model_id).components
 
 
-def test_b_an_extra_output_column_is_caught(twins):
+def test_a_a_model_without_its_keras_twin_is_caught(model_id):
+    missing = dataclasses.replace(spec(model_id), keras=spec(model_id).keras + "Missing")
+    with pytest.raises(RegistrationError, match="cannot import"):
+        check_registration(missing)
+
+
+def test_a_a_keras_twin_that_is_not_the_mirror_is_caught():
+    elsewhere = dataclasses.replace(spec("mpg_regression"), keras="keras_models.kmeans.KMeans")
+    with pytest.raises(RegistrationError, match="must be keras_models.tabular_mlp.TabularMLP"):
+        check_registration(elsewhere)
+
+
+def test_a_a_datamodule_that_is_no_datamodule_is_caught():
+    wrong = dataclasses.replace(spec("mpg_regression"), datamodule="datamodules.core.BatchOrder")
+    with pytest.raises(RegistrationError, match="not an ArrayDataModule"):
+        check_registration(wrong)
+
+
+def first_network(model_id, lightning_model):
+    """The module whose ``forward`` a breakage replaces: the twin, or its first component (the GAN's generator)."""
+    names = components(model_id)
+    return getattr(lightning_model, names[0]) if names else lightning_model
+
+
+def test_b_an_extra_output_column_is_caught(twins, model_id):
     datamodule, lightning_model, keras_model = twins
-    original = lightning_model.forward
-    lightning_model.forward = lambda x: torch.cat([original(x), original(x)[..., :1]], dim=-1)
+    network = first_network(model_id, lightning_model)
+    original = network.forward
+    network.forward = lambda x: torch.cat([original(x), original(x)[..., :1]], dim=-1)
     with pytest.raises(parity.ParityError, match="output shapes differ"):
-        parity.check_output_shapes(lightning_model, keras_model, datamodule.splits.x_val[:8])
+        parity.check_output_shapes(lightning_model, keras_model, datamodule.splits.x_val[:8], components=components(model_id))
 
 
-def test_c_an_extra_parameter_is_caught(twins):
+
+def test_c_an_extra_parameter_is_caught(twins, model_id):
     _, lightning_model, keras_model = twins
     last = torch_weighted_modules(lightning_model)[-1]
     last.register_parameter("extra", nn.Parameter(torch.zeros(3)))
     with pytest.raises(parity.ParityError, match="weights"):
-        parity.check_parameter_counts(lightning_model, keras_model)
+        parity.check_parameter_counts(lightning_model, keras_model, components=components(model_id))
 
 
-def test_c_an_unexplained_buffer_is_caught(twins):
+def test_c_an_unexplained_buffer_is_caught(twins, model_id):
     _, lightning_model, keras_model = twins
     torch_weighted_modules(lightning_model)[0].register_buffer("stray", torch.zeros(2))
     with pytest.raises(parity.ParityError):
-        parity.check_parameter_counts(lightning_model, keras_model)
+        parity.check_parameter_counts(lightning_model, keras_model, components=components(model_id))
 
 
 def test_d_a_different_function_is_caught(twins, model_id):
     """The broken twin preprocesses its input differently (x * 1.5; token ids off by one), structure unchanged."""
     datamodule, lightning_model, keras_model = twins
-    original = lightning_model.forward
-    lightning_model.forward = lambda x: original(x * 1.5 if x.is_floating_point() else torch.where(x > 1, x - 1, x))
+    network = first_network(model_id, lightning_model)
+    original = network.forward
+    network.forward = lambda x: original(x * 1.5 if x.is_floating_point() else torch.where(x > 1, x - 1, x))
     with pytest.raises(parity.ParityError, match="forward outputs differ"):
-        parity.check_forward(lightning_model, keras_model, datamodule.splits.x_test, atol=tolerance(model_id, "forward"))
+        parity.check_forward(lightning_model, keras_model, datamodule.splits.x_test, atol=tolerance(model_id, "forward"),
+                             components=components(model_id))
 
 
 def test_e_a_learning_rate_one_percent_off_is_caught_in_one_step(twins, model_id):
@@ -63,7 +92,7 @@ def test_e_a_learning_rate_one_percent_off_is_caught_in_one_step(twins, model_id
     lightning_model.hparams.learning_rate *= 1.01
     with pytest.raises(parity.ParityError, match="updates differ"):
         parity.check_one_step(lightning_model, keras_model, datamodule.splits.x_train[:32], datamodule.splits.y_train[:32],
-                              rtol=tolerance(model_id, "step"))
+                              rtol=tolerance(model_id, "step"), training=spec(model_id).training)
 
 
 def test_e_a_learning_rate_one_percent_off_is_caught_in_the_trajectory(twins, model_id):

@@ -3,7 +3,7 @@ import json
 
 import numpy as np
 
-from twins import clustering
+from twins.cli import cluster as clustering
 from twins.cli import main
 
 

@@ -7,6 +7,7 @@ import pytest
 from sklearn.model_selection import train_test_split
 
 import datamodules
+from twins.registry import specs
 from datamodules.auto_mpg import ORIGINS, load_cars
 from datamodules.core import BatchOrder, keras_validation_split
 from datamodules.keras_adapter import keras_train_data
@@ -139,4 +140,4 @@ def keras_training_targets(datamodule, epochs):
 
 
 def datamodule_model_id(datamodule) -> str:
-    return next(k for k, cls in datamodules.REGISTRY.items() if type(datamodule) is cls)
+    return next(s.id for s in specs().values() if type(datamodule) is s.datamodule_class())

@@ -41,8 +41,8 @@ import tensorflow as tf  # noqa: E402
 
 from datamodules.core import BatchOrder, keras_validation_split
 from datamodules.torch_adapter import EpochBatchSampler, to_keras_layout, to_torch_layout
-from lit_models.init import keras_recurrent_init_
-from lit_models.recurrent import keras_rnn
+from lit_models.keras_compat.init import keras_recurrent_init_
+from lit_models.keras_compat.recurrent import keras_rnn
 from parity_tests.guide_table import COLUMNS, GuideError, Row, Stated, agrees, mutate, read_guide, split_cells
 
 GUIDE = Path(__file__).resolve().parent.parent / "docs" / "GUIDE.md"

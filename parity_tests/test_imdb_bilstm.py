@@ -11,7 +11,7 @@ import torch
 from datamodules import DataError, IMDBDataModule
 from datamodules import imdb
 from datamodules.download import FileSet, RemoteFile
-from lit_models.recurrent import run_masked
+from lit_models.keras_compat.recurrent import run_masked
 from twins.parity.counts import extra_torch_parameters
 from twins.training.fit_keras import seed_keras
 from twins.models import make_twins

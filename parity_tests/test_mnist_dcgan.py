@@ -13,8 +13,12 @@ from datamodules.torch_adapter import to_keras_layout, to_torch_layout
 from twins import parity
 from twins.training.fit_keras import seed_keras
 from twins.models import make_twins
+from twins.parity.stepping import step_keras, step_lightning
 from twins.parity.steps import GAN_STEP_RTOL, keras_gradients_by_variable_in_torch_layout
 from twins.transfer import keras_to_torch
+
+
+COMPONENTS = ("generator", "discriminator")
 
 
 @pytest.fixture
@@ -64,15 +68,15 @@ def test_the_gradient_tolerance_is_keras_float32_round_off(gan):
     within GAN_STEP_RTOL["gradients"] (measured up to 1.3e-2)."""
     datamodule, lightning_model, keras_model = gan
     real, noise = datamodule.splits.x_train[:8], datamodule.splits.y_train[:8]  # float64 convolutions are slow on CPU
-    reference = copy.deepcopy(lightning_model).double().train()
-    reference.gan_gradients(to_torch_layout(real).double(), torch.from_numpy(noise).double())
-    _, g_grads, d_grads = keras_model.gan_gradients(real, noise)
-    variables = [*keras_model.generator.trainable_weights, *keras_model.discriminator.trainable_weights]
-    keras_grads = keras_gradients_by_variable_in_torch_layout(keras_model, lightning_model, {id(v): g for v, g in zip(variables, [*g_grads, *d_grads])})
-    keras_to_torch(keras_model, lightning_model)  # the Keras call moved its running statistics: start alike again
-    lightning_model.train().gan_gradients(to_torch_layout(real), torch.from_numpy(noise))
-    pairs = [(t.grad.numpy(), r.grad.numpy(), k) for t, r, k in zip(parity.torch_layout_tensors(lightning_model),
-                                                                   parity.torch_layout_tensors(reference), keras_grads) if t.grad is not None]
+    reference = copy.deepcopy(lightning_model).double()
+    _, reference_grads, _ = step_lightning(reference, (to_torch_layout(real).double(), torch.from_numpy(noise).double()))
+    _, keras_by_variable = step_keras(keras_model, real, noise)
+    keras_grads = keras_gradients_by_variable_in_torch_layout(keras_model, lightning_model, keras_by_variable)
+    _, torch_grads, _ = step_lightning(lightning_model, (to_torch_layout(real), torch.from_numpy(noise)))
+    pairs = [(torch_grads[t].numpy(), reference_grads[r].numpy(), k)
+             for t, r, k in zip(parity.torch_layout_tensors(lightning_model), parity.torch_layout_tensors(reference), keras_grads)
+             if t in torch_grads]
+    assert len(pairs) == sum(p.numel() > 0 for p in lightning_model.parameters())
     torch_error = max(parity.relative_difference(t, r) for t, r, _ in pairs)
     keras_error = max(parity.relative_difference(k, r) for _, r, k in pairs)
     assert torch_error <= 1e-4
@@ -84,7 +88,7 @@ def test_a_broken_component_is_caught_and_named(gan):
     original = lightning_model.generator.forward
     lightning_model.generator.forward = lambda noise: original(noise * 1.5)
     with pytest.raises(parity.ParityError, match="generator: forward outputs differ"):
-        parity.check_forward(lightning_model, keras_model, datamodule.splits.x_test)
+        parity.check_forward(lightning_model, keras_model, datamodule.splits.x_test, components=COMPONENTS)
     lightning_model.generator.forward = original
     lightning_model.discriminator.net[-1].register_parameter("extra", nn.Parameter(torch.zeros(3)))
     with pytest.raises(parity.ParityError, match="weights"):

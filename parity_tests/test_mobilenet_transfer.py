@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from lit_models.metrics import LogitBinaryAccuracy
-from lit_models.mobilenet_v2 import SameConv2d, correct_pad
+from lit_models.keras_compat.metrics import LogitBinaryAccuracy
+from lit_models.keras_compat.mobilenet_v2 import SameConv2d, correct_pad
 from twins import parity
 from twins.cli import main
 from twins.training.fit_keras import fit_keras

@@ -22,7 +22,7 @@ from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 
-import lit_models
+from twins.registry import model_ids
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -155,7 +155,7 @@ def test_notebooks_are_numbered_in_course_order_and_cover_every_model():
         missing = [model for model in models if f'"{model}"' not in code]
         assert not missing, f"{stem} does not train {missing}"
     covered = {model for _, _, models in COURSE for model in models}
-    assert covered == set(lit_models.REGISTRY), f"models without a notebook: {sorted(set(lit_models.REGISTRY) - covered)}"
+    assert covered == set(model_ids()), f"models without a notebook: {sorted(set(model_ids()) - covered)}"
 
 
 def test_readme_lists_the_notebooks_by_day():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from lit_models.optim import make_optimizer
+from lit_models.keras_compat.optim import make_optimizer
 from keras_models.base import make_optimizer as make_keras_optimizer
 
 STEPS = 50

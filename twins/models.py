@@ -1,38 +1,25 @@
-"""Build a course model's datamodule and both twins from its config (``configs/<id>.yaml``).
+"""Build a course model's datamodule and both twins from its registration (``configs/<id>.yaml``).
 
-Import order matters: ``lit_models`` (torch) is imported before ``keras_models`` (TensorFlow),
-which is imported only when a Keras twin is built (a Lightning-only run never loads TensorFlow).
+Import order matters: torch (and torchvision) are imported before TensorFlow, which is imported
+only when a Keras twin is built (a Lightning-only run never loads TensorFlow).
 """
 from __future__ import annotations
 
-import lit_models  # noqa: F401  - torch first, always
-import datamodules
-from configs import load_config
+import torch  # noqa: F401  - torch and torchvision before TensorFlow, always (the reverse order segfaults)
+import torchvision  # noqa: F401  - likewise
 
-from twins.errors import BadInput
+from lit_models.base import TORCH_ONLY_ARGS
+from twins.registry import check_model_id, model_ids, spec
 
-
-class UnknownModel(BadInput, KeyError):
-    """A model id that no registry holds."""
-
-    def __str__(self):
-        return f"unknown model {self.args[0]!r}; valid ids: {', '.join(model_ids())}"
+__all__ = ["check_model_id", "make_datamodule", "make_keras", "make_lightning", "make_twins", "model_arguments",
+           "model_ids"]
 
 
-def model_ids() -> list[str]:
-    return list(lit_models.REGISTRY)
-
-
-def check_model_id(model_id: str) -> str:
-    if model_id not in lit_models.REGISTRY:
-        raise UnknownModel(model_id)
-    return model_id
-
-
-def make_datamodule(model_id: str, seed: int = 0, **overrides) -> datamodules.ArrayDataModule:
+def make_datamodule(model_id: str, seed: int = 0, **overrides):
     """The model's datamodule with the config's ``data`` arguments (``overrides`` win), set up."""
-    data_args = {**load_config(check_model_id(model_id))["data"], **overrides, "seed": seed}
-    datamodule = datamodules.REGISTRY[model_id](**data_args)
+    model_spec = spec(model_id)
+    data_args = {**model_spec.config()["data"], **overrides, "seed": seed}
+    datamodule = model_spec.datamodule_class()(**data_args)
     datamodule.setup()
     return datamodule
 
@@ -40,20 +27,18 @@ def make_datamodule(model_id: str, seed: int = 0, **overrides) -> datamodules.Ar
 def model_arguments(model_id: str, datamodule, **overrides) -> dict:
     """Constructor arguments shared by both twins: the config's ``model`` section, the
     datamodule's shapes (``input_dim``...) and ``overrides``."""
-    return {**load_config(check_model_id(model_id))["model"], **datamodule.model_inputs(), **overrides}
+    return {**spec(model_id).config()["model"], **datamodule.model_inputs(), **overrides}
 
 
 def make_lightning(model_id: str, arguments: dict):
     """The Lightning twin (torch-only arguments such as ``init`` are welcome here)."""
-    return lit_models.REGISTRY[check_model_id(model_id)](**arguments)
+    return spec(model_id).lightning_class()(**arguments)
 
 
 def make_keras(model_id: str, arguments: dict):
     """The compiled Keras twin (torch-only arguments are dropped)."""
-    import keras_models
-
-    keras_arguments = {k: v for k, v in arguments.items() if k not in lit_models.TORCH_ONLY_ARGS}
-    return keras_models.REGISTRY[check_model_id(model_id)](**keras_arguments)
+    keras_arguments = {k: v for k, v in arguments.items() if k not in TORCH_ONLY_ARGS}
+    return spec(model_id).keras_builder()(**keras_arguments)
 
 
 def make_twins(model_id: str, seed: int = 0, data: dict | None = None, model: dict | None = None):

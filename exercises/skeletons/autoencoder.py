@@ -22,7 +22,7 @@ by your code, then run ``exercise check autoencoder``.
 The trap of this exercise is ``padding="same"`` with ``strides=2``. Read how TensorFlow pads a
 strided "same" convolution (the odd pixel goes where?) and what a transposed convolution's
 output size is in torch (``nn.ConvTranspose2d``: padding, output_padding) — then compare values,
-not only shapes: the grader does. ``lit_models/keras_like.py`` has ready-made layers once you
+not only shapes: the grader does. ``lit_models/keras_compat/layers.py`` has ready-made layers once you
 have understood the difference.
 """
 from __future__ import annotations
@@ -30,7 +30,7 @@ from __future__ import annotations
 from torch import nn  # noqa: F401  - you will need it
 
 from lit_models.base import CourseModule
-from lit_models.init import Init, apply_init_  # noqa: F401
+from lit_models.keras_compat.init import Init, apply_init_  # noqa: F401
 
 
 class DenoisingAutoencoder(CourseModule):

@@ -28,7 +28,7 @@ from __future__ import annotations
 from torch import nn  # noqa: F401  - you will need it
 
 from lit_models.base import CourseModule
-from lit_models.init import Init, apply_init_  # noqa: F401
+from lit_models.keras_compat.init import Init, apply_init_  # noqa: F401
 
 
 class ConvClassifier(CourseModule):

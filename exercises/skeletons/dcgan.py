@@ -25,7 +25,7 @@ Every Keras default above has a torch counterpart with *another* default: BatchN
 axis is the channel), strided ``same`` (transposed) convolutions, Adam. The grader checks the
 generator and the discriminator one by one, then one full GAN step (losses, gradients, updates
 of both networks including the BatchNorm running statistics), then two epochs of training.
-``lit_models/keras_like.py`` and ``lit_models/optim.py`` hold torch layers and optimizers with
+``lit_models/keras_compat/layers.py`` and ``lit_models/keras_compat/optim.py`` hold torch layers and optimizers with
 Keras' behaviour — use them once you know which default each one fixes.
 
 Replace each ``raise NotImplementedError("TODO ...")`` by your code, then run ``exercise check dcgan``.
@@ -39,7 +39,7 @@ import torch  # noqa: F401
 from torch import nn
 from torch.nn import functional as F
 
-from lit_models.init import Init, apply_init_
+from lit_models.keras_compat.init import Init, apply_init_
 
 
 class Generator(nn.Module):
@@ -69,7 +69,8 @@ class Discriminator(nn.Module):
 
 
 class DCGAN(L.LightningModule):
-    """The GAN. ``forward(images)`` = the discriminator's logits; ``generator(noise)`` draws images.
+    """The GAN, like Lightning's own GAN example: ``forward(noise)`` = the generator's images;
+    the discriminator (``self.discriminator``) returns logits.
 
     Args:
         input_shape: one image NHWC, ``[28, 28, 1]`` (from the datamodule).
@@ -78,9 +79,6 @@ class DCGAN(L.LightningModule):
         dropout: the discriminator's dropout (0.3).
         init: ``"keras"`` (Keras' initialisation, the default) or ``"torch"``.
     """
-
-    training_kind = "gan"                          # tells the parity harness to check a GAN step (twins/parity/)
-    components = ("generator", "discriminator")    # checked one by one by the grader
 
     def __init__(self, input_shape: list[int], noise_dim: int = 100, learning_rate: float = 1e-4,
                  dropout: float = 0.3, init: Init = "keras"):
@@ -93,41 +91,38 @@ class DCGAN(L.LightningModule):
         raise NotImplementedError(
             "TODO 3 (DCGAN.__init__): two networks, two optimizers, stepped by you in training_step — tell Lightning")
 
-    def forward(self, images):
-        return self.discriminator(images)
+    def forward(self, noise):
+        return self.generator(noise)
 
-    def keras_output(self, images):
-        return self(images)
-
-    def gan_losses(self, real, noise) -> dict:
+    def adversarial_losses(self, real, noise) -> dict:
         """``{"d_loss", "g_loss", "loss"}`` of one forward of both networks (``loss`` = their sum):
         d_loss = BCE(real → 1) + BCE(fake → 0), g_loss = BCE(fake → 1), on logits (``self.loss_fn``)."""
-        raise NotImplementedError("TODO 4 (DCGAN.gan_losses): fake = generator(noise); the discriminator's logits of real and fake; the three losses")
-
-    def gan_gradients(self, real, noise, backward=torch.Tensor.backward) -> dict:
-        """The losses of one forward (``gan_losses``), with the generator's gradients of g_loss and
-        the discriminator's gradients of d_loss in their parameters' ``.grad`` (old gradients
-        cleared first). ``backward``: ``self.manual_backward`` inside ``fit``; the grader calls this
-        method with the default to compare the gradients with Keras'. Hint: ``backward(loss,
-        inputs=[...], retain_graph=...)`` limits a backward pass to some parameters."""
-        raise NotImplementedError("TODO 5 (DCGAN.gan_gradients): clear the gradients, compute the losses, two backward passes")
+        raise NotImplementedError(
+            "TODO 4 (DCGAN.adversarial_losses): fake = self(noise); the discriminator's logits of real and fake; the three losses")
 
     def training_step(self, batch, batch_idx):
+        """Both gradients from ONE forward (the TF tutorial's two tapes), then both steps. Hint:
+        ``self.manual_backward(loss, inputs=[...], retain_graph=...)`` limits a backward pass to
+        some parameters."""
         real, noise = batch
         raise NotImplementedError(
-            "TODO 6 (DCGAN.training_step): get both optimizers (self.optimizers()), gan_gradients with "
-            "backward=self.manual_backward, step both, then self._log(losses, 'train', len(real))")
+            "TODO 5 (DCGAN.training_step): g_opt, d_opt = self.optimizers(); losses = self.adversarial_losses(...); "
+            "zero both; manual_backward g_loss (generator's parameters) and d_loss (discriminator's); step both; "
+            "then self.log_losses(losses, 'train', len(real))")
 
-    def _log(self, losses, stage, batch_size):
+    def validation_step(self, batch, batch_idx):
+        real, noise = batch
+        self.log_losses(self.adversarial_losses(real, noise), "val", len(real))
+
+    def test_step(self, batch, batch_idx):
+        real, noise = batch
+        self.log_losses(self.adversarial_losses(real, noise), "test", len(real))
+
+    def log_losses(self, losses: dict, stage: str, batch_size: int) -> None:
+        """``{stage}/d_loss``, ``g_loss``, ``loss`` as epoch means (what the grader compares with Keras')."""
         for name, value in losses.items():
             self.log(f"{stage}/{name}", value.detach(), on_step=False, on_epoch=True, batch_size=batch_size)
 
-    def validation_step(self, batch, batch_idx):
-        self._log(self.gan_losses(*batch), "val", len(batch[0]))
-
-    def test_step(self, batch, batch_idx):
-        self._log(self.gan_losses(*batch), "test", len(batch[0]))
-
     def configure_optimizers(self):
         """The generator's optimizer first, then the discriminator's: Keras' Adam(learning_rate) each."""
-        raise NotImplementedError("TODO 7 (DCGAN.configure_optimizers): (generator's Adam, discriminator's Adam) with Keras' update rule")
+        raise NotImplementedError("TODO 6 (DCGAN.configure_optimizers): (generator's Adam, discriminator's Adam) with Keras' update rule")

@@ -6,7 +6,7 @@ The Lightning twin you must match (``lit_models/sequence_regressor.py``, ``Seque
     self.recurrent = nn.ModuleList(
         keras_rnn(cell, n_in, n_out) for n_in, n_out in zip(widths, widths[1:]))   # nn.LSTM(n_in, n_out, batch_first=True)
     self.head = nn.Linear(widths[-1], output_units)
-    apply_init_(self, init)          # lit_models/init.py: keras_recurrent_init_ for each LSTM
+    apply_init_(self, init)          # lit_models/keras_compat/init.py: keras_recurrent_init_ for each LSTM
 
     def forward(self, x):            # x (batch, 50 steps, 1 feature)
         for rnn in self.recurrent[:-1]:

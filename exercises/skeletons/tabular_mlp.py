@@ -25,7 +25,7 @@ from __future__ import annotations
 from torch import nn  # noqa: F401  - you will need it
 
 from lit_models.base import CourseModule
-from lit_models.init import Init
+from lit_models.keras_compat.init import Init
 
 
 class TabularMLP(CourseModule):
@@ -62,7 +62,7 @@ class TabularMLP(CourseModule):
         # Keras starts Dense kernels glorot-uniform and biases at zero; torch's nn.Linear does not.
         raise NotImplementedError(
             "TODO 2 (TabularMLP.__init__): give the layers Keras' initialisation when init == 'keras' "
-            "(lit_models/init.py has what you need)")
+            "(lit_models/keras_compat/init.py has what you need)")
 
     def forward(self, x):
         raise NotImplementedError("TODO 3 (TabularMLP.forward): return the network's output for x (batch, input_dim)")
@@ -71,7 +71,7 @@ class TabularMLP(CourseModule):
         """The torch twin of ``keras.optimizers.get(self.hparams.optimizer)`` with
         ``self.hparams.learning_rate``: Keras' ``"sgd"`` is SGD without momentum; Keras' ``"adam"``
         has epsilon 1e-7 and its own update rule (compare ``torch.optim.Adam``'s documentation with
-        ``keras.optimizers.Adam``'s — lit_models/optim.py spells the difference out)."""
+        ``keras.optimizers.Adam``'s — lit_models/keras_compat/optim.py spells the difference out)."""
         raise NotImplementedError(
             "TODO 4 (TabularMLP.configure_optimizers): return the optimizer named by self.hparams.optimizer "
             "('sgd' or 'adam') with Keras' defaults and self.hparams.learning_rate")

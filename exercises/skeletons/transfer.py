@@ -11,7 +11,7 @@ The Keras twin you must match (``keras_models/mobilenet_transfer.py``)::
     outputs = keras.layers.Dense(1)(x)                     # a logit: the loss is BCE from logits
     model = keras.Model(inputs, outputs)                   # Adam(1e-4), accuracy
 
-The base is given: ``lit_models.mobilenet_v2.MobileNetV2`` is Keras' MobileNetV2 layer for layer
+The base is given: ``lit_models.keras_compat.mobilenet_v2.MobileNetV2`` is Keras' MobileNetV2 layer for layer
 (same order, padding and BatchNorm), so the grader can copy Keras' weights into it. So is the
 BatchNorm bookkeeping of a frozen base (``frozen_batch_norm_to_eval``, ``train``) and the second,
 fine-tuning phase (``start_fine_tuning``). You write the head, freeze the base, and ``forward``.
@@ -28,8 +28,9 @@ import torch
 from torch import nn
 
 from lit_models.base import CourseModule
-from lit_models.init import Init, apply_init_
-from lit_models.mobilenet_v2 import LAST_FILTERS, MobileNetV2, calibration_images
+from lit_models.keras_compat.init import Init, apply_init_
+from datamodules.calibration import calibration_images
+from lit_models.keras_compat.mobilenet_v2 import LAST_FILTERS, MobileNetV2
 
 
 class MobileNetV2Transfer(CourseModule):
@@ -72,7 +73,7 @@ class MobileNetV2Transfer(CourseModule):
             f"self.classifier (the Keras Dense(1) on the {LAST_FILTERS} pooled features)")
         apply_init_(self, init)
         if calibrate_base:
-            self.calibrate_base(input_shape)
+            self.calibrate(input_shape)
         raise NotImplementedError(
             "TODO 2 (MobileNetV2Transfer.__init__): freeze the base like Keras' base.trainable = False "
             "(its parameters must not train and must count as non-trainable)")
@@ -86,7 +87,7 @@ class MobileNetV2Transfer(CourseModule):
     # --- given: the base's BatchNorm bookkeeping and the fine-tuning phase ------------------------
 
     @torch.no_grad()
-    def calibrate_base(self, input_shape) -> None:
+    def calibrate(self, input_shape) -> None:
         """One training-mode pass over a fixed noise batch with momentum 1: moving stats = its batch stats."""
         norms = [m for m in self.base.modules() if isinstance(m, nn.BatchNorm2d)]
         for norm in norms:

@@ -35,9 +35,9 @@ def machine() -> dict:
 def data_overrides(model_id: str, options: dict) -> dict:
     """``{"source": <substitute>}`` for a download dataset when ``options["offline"]``: the
     course's architecture and batch size on the labelled offline substitute; else ``{}``."""
-    import datamodules
+    from twins.registry import spec
 
-    substitute = datamodules.REGISTRY[model_id].OFFLINE_SUBSTITUTE
+    substitute = spec(model_id).datamodule_class().OFFLINE_SUBSTITUTE
     return {"source": substitute} if options.get("offline") and substitute else {}
 
 

@@ -23,6 +23,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import torch  # noqa: E402  - before TensorFlow, always
 
 from twins.bench.runner import data_overrides, steps_per_epoch  # noqa: E402
+from twins.registry import spec  # noqa: E402
 
 
 def peak_rss_mb() -> float:
@@ -70,7 +71,7 @@ def bench_lightning(model_id, datamodule, epochs, options) -> dict:
     model = prepared_module(model_id, datamodule, options)
     times: list[float] = []
 
-    class EpochClock(L.Callback):
+    class EpochTimer(L.Callback):
         def on_train_epoch_start(self, trainer, pl_module):
             self.started = time.perf_counter()
 
@@ -81,7 +82,7 @@ def bench_lightning(model_id, datamodule, epochs, options) -> dict:
 
     trainer = L.Trainer(
         **{**TRAINER_DEFAULTS, "max_epochs": epochs, "limit_val_batches": 0, "enable_progress_bar": False,
-           "enable_model_summary": False, "callbacks": [EpochClock()],
+           "enable_model_summary": False, "callbacks": [EpochTimer()],
            "accelerator": options.get("accelerator", "cpu"), "devices": options.get("devices", 1),
            "precision": options.get("precision", "32-true"), "limit_train_batches": steps_per_epoch(datamodule, options)},
     )
@@ -89,13 +90,19 @@ def bench_lightning(model_id, datamodule, epochs, options) -> dict:
     return summary(times, steps_per_epoch(datamodule, options))
 
 
-def bare_step(model, optimizers, batch):
-    """A plain PyTorch step — nothing logged — in the way the model trains (``training_kind``)."""
-    kind = getattr(model, "training_kind", "gradient")
-    if kind == "gan":  # one discriminator and one generator step from the same forward
-        model.gan_gradients(*batch)
-        for optimizer in optimizers:
-            optimizer.step()
+def bare_step(model, optimizers, batch, kind: str):
+    """A plain PyTorch step — nothing logged — in the way the model trains (its registration's
+    training kind)."""
+    if kind == "gan":  # one generator and one discriminator step from the same forward
+        real, noise = batch
+        g_optimizer, d_optimizer = optimizers
+        losses = model.adversarial_losses(real, noise)
+        g_optimizer.zero_grad(set_to_none=True)
+        d_optimizer.zero_grad(set_to_none=True)
+        losses["g_loss"].backward(retain_graph=True, inputs=list(model.generator.parameters()))
+        losses["d_loss"].backward(inputs=list(model.discriminator.parameters()))
+        g_optimizer.step()
+        d_optimizer.step()
     elif kind == "lloyd":  # accumulate; the centroids move at the epoch's end
         model.lloyd_batch(batch[0])
     else:
@@ -113,14 +120,15 @@ def bench_torch(model_id, datamodule, epochs, options) -> dict:
     loader = datamodule.train_dataloader()
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled="bf16" in str(options.get("precision", "")))
     times, steps = [], steps_per_epoch(datamodule, options)
+    kind = spec(model_id).training
     for epoch in range(epochs):
         loader.sampler.set_epoch(epoch)
         started = time.perf_counter()
         for batch in itertools.islice(loader, steps):
             batch = [t.to(device, non_blocking=True) for t in batch]
             with autocast:
-                bare_step(step_model, optimizers, batch)
-        if getattr(model, "training_kind", "gradient") == "lloyd":
+                bare_step(step_model, optimizers, batch, kind)
+        if kind == "lloyd":
             model.lloyd_update()
         if device.type == "cuda":
             torch.cuda.synchronize()

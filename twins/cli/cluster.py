@@ -47,16 +47,16 @@ def kmeans_sweep(points: np.ndarray, seed: int, batch_size: int) -> dict:
     import torch
     from sklearn.cluster import KMeans as SklearnKMeans
 
-    import keras_models
-    import lit_models
+    import keras_models.kmeans
+    import lit_models.kmeans
 
     order = np.random.default_rng(seed).permutation(len(points))
     shuffled = points[order]
     results = {}
     for k in KS:
         twins = {
-            "lightning": lloyd_fit(lit_models.KMeans(points.shape[1], k), shuffled, batch_size, torch.from_numpy),
-            "keras": lloyd_fit(keras_models.KMeans(points.shape[1], k), shuffled, batch_size, np.asarray),
+            "lightning": lloyd_fit(lit_models.kmeans.KMeans(points.shape[1], k), shuffled, batch_size, torch.from_numpy),
+            "keras": lloyd_fit(keras_models.kmeans.KMeans(points.shape[1], k), shuffled, batch_size, np.asarray),
         }
         reference = SklearnKMeans(k, init=shuffled[:k], n_init=1, algorithm="lloyd", tol=0.0).fit(shuffled.astype(np.float64))
         twins["scikit-learn"] = reference.labels_

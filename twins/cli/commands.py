@@ -10,6 +10,7 @@ from twins.training.fit_lightning import seed_lightning
 from twins.training.run import train_twin
 from twins.io import ensure_writable, write_json
 from twins.models import make_datamodule, make_keras, make_lightning, model_arguments
+from twins.registry import spec
 
 FRAMEWORKS = ("keras", "lightning")
 
@@ -39,7 +40,8 @@ def summary(model_id, options) -> dict:
     seed_keras(options.seed)
     record = {"model": model_id, "data": datamodule.source}
     batch = datamodule.splits.x_val[: datamodule.batch_size]
-    record |= summarize(make_lightning(model_id, arguments), make_keras(model_id, arguments), batch)
+    record |= summarize(make_lightning(model_id, arguments), make_keras(model_id, arguments), batch,
+                        components=spec(model_id).components)
     if options.json:
         print(json.dumps(record))
     else:
@@ -107,9 +109,7 @@ def compare(model_id, options) -> dict:
     ensure_writable(options.out and Path(options.out) / "plot")
     datamodule = datamodule_from(model_id, options)
     arguments = arguments_from(model_id, datamodule, options)
-    from configs import load_config
-
-    epochs = options.epochs or load_config(model_id)["trainer"]["max_epochs"]
+    epochs = options.epochs or spec(model_id).config()["trainer"]["max_epochs"]
     say(options, f"{model_id} · data: {datamodule.source} · {epochs} epochs · seed {options.seed}")
     results = {}
     for framework in FRAMEWORKS:
@@ -122,7 +122,8 @@ def compare(model_id, options) -> dict:
               "forward_max_abs_diff": diff}
     from twins.parity.summary import summarize
 
-    counts = summarize(results["lightning"].model, results["keras"].model, datamodule.splits.x_val[:8])
+    counts = summarize(results["lightning"].model, results["keras"].model, datamodule.splits.x_val[:8],
+                       components=spec(model_id).components)
     print(comparison_table(record, counts))
     if options.out:
         from twins.plots.curves import loss_curves

@@ -25,7 +25,6 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import torch  # noqa: E402,F401  - torch and torchvision before TensorFlow, always
 import torchvision  # noqa: E402,F401
-import lit_models  # noqa: E402
 from jsonargparse import ArgumentParser  # noqa: E402
 
 from twins.cli.options import EXIT_BAD_INPUT, UsageError, check_keras_options, model_parser, one_line, parse, split_model_id  # noqa: E402
@@ -39,7 +38,9 @@ def cmd_list(args: list[str]) -> int:
     parser = ArgumentParser(prog="twins list", exit_on_error=False)
     parser.add_argument("--json", action="store_true", help="print {\"models\": [...]} as JSON")
     options = parse(parser, args)
-    ids = list(lit_models.REGISTRY)
+    from twins.registry import model_ids
+
+    ids = model_ids()
     if options.json:
         import json
 

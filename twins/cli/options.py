@@ -5,10 +5,10 @@ A leaf module: the commands import it; it imports no command.
 from __future__ import annotations
 
 import re
+from argparse import SUPPRESS
 
 from jsonargparse import ActionConfigFile, ArgumentParser
 
-import lit_models
 from configs import load_config
 from twins.errors import BadInput
 
@@ -47,14 +47,18 @@ def one_line(error: BaseException) -> str:
 
 def model_parser(command: str, model_id: str, with_trainer: bool = False) -> ArgumentParser:
     """Options of ``command MODEL``: the model's config sections as ``--model.*``/``--data.*``."""
-    import datamodules
+    from twins.registry import DATA_GIVEN_ARGUMENTS, spec
 
+    model_spec = spec(model_id)
     parser = ArgumentParser(prog=f"twins {command} {model_id}", exit_on_error=False, description=USAGE)
     parser.add_argument("--config", action=ActionConfigFile, help="a YAML file with model/data/trainer sections")
+    # a model's own configs/<id>.yaml also holds its registration; read as it is, never changed here
+    parser.add_argument("--twins", type=dict | None, default=None, help=SUPPRESS)
+    parser.add_argument("--parity", type=dict | None, default=None, help=SUPPRESS)
     parser.add_argument("--seed", type=int, default=0, help="seed of initialisation and batch shuffling")
     parser.add_argument("--quiet", action="store_true", help="no progress bars or banners (for scripts and CI)")
-    parser.add_class_arguments(lit_models.REGISTRY[model_id], "model", skip={"input_dim", "input_shape", "vocab_size"})  # given by the datamodule
-    parser.add_class_arguments(datamodules.REGISTRY[model_id], "data", skip={"seed"})
+    parser.add_class_arguments(model_spec.lightning_class(), "model", skip=set(DATA_GIVEN_ARGUMENTS))  # given by the datamodule
+    parser.add_class_arguments(model_spec.datamodule_class(), "data", skip={"seed"})
     config = load_config(model_id)
     defaults = {f"model.{k}": v for k, v in config["model"].items()}
     defaults |= {f"data.{k}": v for k, v in config["data"].items()}
@@ -66,6 +70,7 @@ def model_parser(command: str, model_id: str, with_trainer: bool = False) -> Arg
         parser.add_class_arguments(Trainer, "trainer", instantiate=False)
         defaults |= {f"trainer.{k}": v for k, v in {**TRAINER_DEFAULTS, **config["trainer"]}.items()}
     parser.set_defaults(defaults)
+    parser.model_id = model_id  # for check_config_registration
     return parser
 
 
@@ -73,11 +78,28 @@ def parse(parser: ArgumentParser, args: list[str]):
     if any(a in ("-h", "--help") for a in args):
         parser.print_help()
         raise SystemExit(0)
-    return parser.parse_args(args)
+    options = parser.parse_args(args)
+    check_config_registration(parser, options)
+    return options
+
+
+def check_config_registration(parser: ArgumentParser, options) -> None:
+    """A ``--config`` file with a ``twins:`` section must register the model being run (the file
+    of another model would silently apply that model's settings)."""
+    model_id = getattr(parser, "model_id", None)
+    given = getattr(options, "twins", None)
+    if model_id is None or not given:
+        return
+    from twins.registry import spec
+
+    registered = spec(model_id)
+    if given.get("lightning") != registered.lightning or given.get("datamodule") != registered.datamodule:
+        raise UsageError(f"--config registers {given.get('lightning')} on {given.get('datamodule')}, but {model_id} is "
+                         f"{registered.lightning} on {registered.datamodule}: use that model's config (or drop its twins: section)")
 
 
 def split_model_id(command: str, args: list[str]) -> tuple[str, list[str]]:
-    from twins.models import check_model_id
+    from twins.registry import check_model_id
 
     if not args or args[0].startswith("-"):
         raise UsageError(f"'{command}' needs a model id (see 'twins list')")
@@ -90,7 +112,9 @@ def check_keras_options(parser: ArgumentParser, options) -> None:
     for key, value in vars(options.trainer).items():
         if key != "max_epochs" and value != defaults.trainer[key]:
             raise UsageError(f"--trainer.{key} applies to --framework lightning only")
-    for key in lit_models.TORCH_ONLY_ARGS:
+    from lit_models.base import TORCH_ONLY_ARGS
+
+    for key in TORCH_ONLY_ARGS:
         if options.model[key] != defaults.model[key]:
             raise UsageError(f"--model.{key} applies to --framework lightning only")
 

@@ -15,11 +15,11 @@ from twins.parity.checks import (
     check_forward,
     check_output_shapes,
     check_parameter_counts,
-    check_registries,
     check_trajectory,
     component_input,
-    components,
+    component_pairs,
     forward_max_abs_diff,
+    networks,
     output_shapes,
 )
 from twins.parity.measure import (
@@ -36,7 +36,7 @@ from twins.parity.steps import check_one_step, step_check
 
 __all__ = [
     "FORWARD_ATOL", "STEP_RTOL", "TRAJECTORY_RTOL", "ParityError", "check_converged", "check_forward",
-    "check_one_step", "check_output_shapes", "check_parameter_counts", "check_registries", "check_trajectory",
-    "component_input", "components", "forward_max_abs_diff", "keras_weights_in_torch_layout", "output_shapes",
+    "check_one_step", "check_output_shapes", "check_parameter_counts", "check_trajectory",
+    "component_input", "component_pairs", "forward_max_abs_diff", "networks", "keras_weights_in_torch_layout", "output_shapes",
     "relative_difference", "step_check", "torch_layout_tensors", "without_dropout",
 ]

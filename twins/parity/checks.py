@@ -18,22 +18,6 @@ from twins.parity.counts import extra_torch_parameters, keras_counts, torch_coun
 from twins.parity.measure import FORWARD_ATOL, TRAJECTORY_RTOL, ParityError, relative_difference
 from twins.transfer import keras_to_torch, paired_layers, torch_tensors
 
-# --- a. registries --------------------------------------------------------------------------------
-
-def check_registries(**registries) -> list[str]:
-    """Every registry (``lightning=..., keras=..., data=...``) holds the same model ids."""
-    names = list(registries)
-    reference = set(registries[names[0]])
-    for name in names[1:]:
-        missing, extra = reference - set(registries[name]), set(registries[name]) - reference
-        if missing or extra:
-            raise ParityError(
-                f"{name} registry differs from {names[0]}: missing {sorted(missing)}, extra {sorted(extra)} "
-                "(every model needs both twins and a datamodule)"
-            )
-    return sorted(reference)
-
-
 # --- b. output shapes -----------------------------------------------------------------------------
 
 def _keras_output(module, x: torch.Tensor) -> torch.Tensor:
@@ -48,24 +32,36 @@ def output_shapes(lightning_model, keras_model, x: np.ndarray) -> tuple[tuple, t
     return tuple(keras_model(x, training=False).shape), tuple(torch_shape)
 
 
-def check_output_shapes(lightning_model, keras_model, x: np.ndarray) -> tuple:
-    """Both twins map a real batch ``x`` to outputs of one shape."""
-    keras_shape, torch_shape = output_shapes(lightning_model, keras_model, x)
-    if torch_shape != keras_shape:
-        raise ParityError(f"output shapes differ: keras {keras_shape}, lightning {torch_shape}")
-    for name, torch_net, keras_net in components(lightning_model, keras_model):
-        in_component(name, check_output_shapes, torch_net, keras_net, component_input(keras_net, x))
-    return keras_shape
+def check_output_shapes(lightning_model, keras_model, x: np.ndarray, components: tuple[str, ...] = ()) -> tuple:
+    """Both twins map a real batch ``x`` to outputs of one shape; a model of several networks
+    (``components``) network by network. Returns the (first) network's output shape."""
+    shapes = []
+    for name, torch_net, keras_net in networks(lightning_model, keras_model, components):
+        net_x = component_input(keras_net, x) if name else x
+        keras_shape, torch_shape = output_shapes(torch_net, keras_net, net_x)
+        if torch_shape != keras_shape:
+            raise ParityError(f"{name + ': ' if name else ''}output shapes differ: keras {keras_shape}, lightning {torch_shape}")
+        shapes.append(keras_shape)
+    return shapes[0]
 
 
 # --- networks of several components (a GAN's generator and discriminator) ------------------------
 
-def components(lightning_model, keras_model) -> list[tuple[str, nn.Module, object]]:
-    """``[(name, torch network, Keras network)]`` of the components a twin declares
-    (``components = ("generator", "discriminator")`` on the Lightning class; both twins have an
-    attribute of each name). Checks b, c and d check the whole pair, then each component."""
-    names = getattr(lightning_model, "components", ())
+def component_pairs(lightning_model, keras_model, names: tuple[str, ...]) -> list[tuple[str, nn.Module, object]]:
+    """``[(name, torch network, Keras network)]`` of the components a model's registration names
+    (``twins.components`` in its config, e.g. a GAN's generator and discriminator; both twins have
+    an attribute of each name). Check c counts the whole pair, then each component."""
+    for name in names:
+        for twin, framework in ((lightning_model, "lightning"), (keras_model, "keras")):
+            if not hasattr(twin, name):
+                raise ParityError(f"the {framework} twin has no component {name!r} (attribute) to check")
     return [(name, getattr(lightning_model, name), getattr(keras_model, name)) for name in names]
+
+
+def networks(lightning_model, keras_model, components: tuple[str, ...]) -> list[tuple[str | None, nn.Module, object]]:
+    """What checks b and d compare: the twins themselves (name ``None``) or, for a model of several
+    networks, each component in turn — the model's own forward is one of them (a GAN's generator)."""
+    return component_pairs(lightning_model, keras_model, components) if components else [(None, lightning_model, keras_model)]
 
 
 def component_input(keras_net, x: np.ndarray, seed: int = 0) -> np.ndarray:
@@ -87,7 +83,7 @@ def in_component(name: str, check, *args, **kwargs):
 
 # --- c. parameter counts --------------------------------------------------------------------------
 
-def check_parameter_counts(lightning_model, keras_model) -> dict:
+def check_parameter_counts(lightning_model, keras_model, components: tuple[str, ...] = ()) -> dict:
     """Exact counts, layer by layer then in total.
 
     Per layer pair: Keras weights = torch parameters + buffers − the explained extras
@@ -112,7 +108,7 @@ def check_parameter_counts(lightning_model, keras_model) -> dict:
         raise ParityError(f"non-trainable: keras {k['non_trainable']}, lightning buffers + frozen {t['buffers']}")
     record = {"keras": k, "lightning": t, "explained": explained}
     parts = {name: in_component(name, check_parameter_counts, torch_net, keras_net)
-             for name, torch_net, keras_net in components(lightning_model, keras_model)}
+             for name, torch_net, keras_net in component_pairs(lightning_model, keras_model, components)}
     return record | ({"components": parts} if parts else {})
 
 
@@ -125,18 +121,19 @@ def forward_max_abs_diff(lightning_model, keras_model, x: np.ndarray) -> float:
     return float(np.max(np.abs(torch_out - np.asarray(keras_model(x, training=False)))))
 
 
-def check_forward(lightning_model, keras_model, x: np.ndarray, atol: float = FORWARD_ATOL) -> float:
-    """Copy the Keras weights into the Lightning twin, then compare outputs: max |Δ| ≤ ``atol``."""
+def check_forward(lightning_model, keras_model, x: np.ndarray, atol: float = FORWARD_ATOL,
+                  components: tuple[str, ...] = ()) -> float:
+    """Copy the Keras weights into the Lightning twin, then compare outputs: max |Δ| ≤ ``atol``
+    (a model of several networks: each component on its own input)."""
     keras_to_torch(keras_model, lightning_model)
-    diff = forward_max_abs_diff(lightning_model, keras_model, x)
-    if not diff <= atol:
-        raise ParityError(f"forward outputs differ after weight transfer: max |Δ| = {diff:.3g} > {atol:g}")
-    for name, torch_net, keras_net in components(lightning_model, keras_model):
-        part = in_component(name, forward_max_abs_diff, torch_net, keras_net, component_input(keras_net, x))
-        if not part <= atol:
-            raise ParityError(f"{name}: forward outputs differ after weight transfer: max |Δ| = {part:.3g} > {atol:g}")
-        diff = max(diff, part)
-    return diff
+    worst = 0.0
+    for name, torch_net, keras_net in networks(lightning_model, keras_model, components):
+        diff = forward_max_abs_diff(torch_net, keras_net, component_input(keras_net, x) if name else x)
+        if not diff <= atol:
+            prefix = f"{name}: " if name else ""
+            raise ParityError(f"{prefix}forward outputs differ after weight transfer: max |Δ| = {diff:.3g} > {atol:g}")
+        worst = max(worst, diff)
+    return worst
 
 
 # --- e. trajectory parity -------------------------------------------------------------------------

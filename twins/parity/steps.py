@@ -22,6 +22,7 @@ from twins.parity.measure import (
     update_difference,
     without_dropout,
 )
+from twins.parity.stepping import step_keras, step_lightning
 from twins.transfer import keras_to_torch, keras_weighted_layers, paired_layers
 
 def keras_gradients_in_torch_layout(keras_model, lightning_model, x, y) -> tuple[float, list[np.ndarray]]:
@@ -40,43 +41,38 @@ def keras_gradients_in_torch_layout(keras_model, lightning_model, x, y) -> tuple
     return float(loss), arrays
 
 
+def keras_replacements(tensors, keras_grads) -> dict:
+    """``{torch tensor: Keras' gradient of its twin}`` for every trainable tensor."""
+    return {t: g for t, g in zip(tensors, keras_grads) if t.requires_grad}
+
+
 def check_gradient_step(lightning_model, keras_model, x: np.ndarray, y: np.ndarray, rtol: float = STEP_RTOL) -> dict:
     """One optimizer step from identical weights, in stages: the loss, the gradients, then the
     weight *updates* from the same gradients (after − before; comparing the weights themselves
-    would hide a wrong learning rate behind the size of the weights)."""
+    would hide a wrong learning rate behind the size of the weights).
+
+    The Lightning side runs the twin's own ``training_step`` and ``configure_optimizers``
+    (``stepping.step_lightning``); the Keras side ``compute_loss`` under a tape, then ``train_on_batch``.
+    The update stage isolates the optimizer: both frameworks step with Keras' gradients (just
+    compared). Adam divides by √v + ε, so on entries with |g| ≈ 1e-5 a round-off difference of the
+    gradients (stage 2) would be magnified ~1e4× into the update and hide the rule under test."""
     without_dropout(lightning_model, keras_model)
     keras_to_torch(keras_model, lightning_model)
     before = keras_weights_in_torch_layout(keras_model, lightning_model)
     keras_loss, keras_grads = keras_gradients_in_torch_layout(keras_model, lightning_model, x, y)
-    lightning_model.train()
-    optimizer = lightning_model.configure_optimizers()
-    optimizer.zero_grad()
-    loss = lightning_model.loss_fn(lightning_model(to_torch_layout(x)), to_torch_layout(y))
-    loss.backward()
     tensors = torch_layout_tensors(lightning_model)
-    measured = {
-        "loss": relative_difference(loss.item(), keras_loss),
-        "gradients": max(relative_difference(dense_gradient(t.grad), dense_gradient(g)) for t, g in zip(tensors, keras_grads) if t.grad is not None),
-    }
-    # The update stage isolates the optimizer: both frameworks step with Keras' gradients (just
-    # compared). Adam divides by √v + ε, so on entries with |g| ≈ 1e-5 a round-off difference
-    # of the gradients (stage 2) would be magnified ~1e4× into the update and hide the rule under test.
-    for tensor, gradient in zip(tensors, keras_grads):
-        if tensor.grad is not None and tensor.grad.is_sparse:
-            tensor.grad = gradient  # an embedding: Keras' rows per lookup (torch sparse, see _keras_gradient)
-        elif tensor.grad is not None:
-            tensor.grad.copy_(torch.from_numpy(np.ascontiguousarray(gradient)))
-    optimizer.step()
+    _, gradients, loss = step_lightning(lightning_model, (to_torch_layout(x), to_torch_layout(y)),
+                                        keras_replacements(tensors, keras_grads))
     keras_model.train_on_batch(x, y)
     after = keras_weights_in_torch_layout(keras_model, lightning_model)
-    measured["updates"] = max(
-        update_difference(t.detach().numpy(), a, b) for t, a, b in zip(tensors, after, before) if t.requires_grad
-    )
-    for stage, value in measured.items():
-        if not value <= rtol:
-            raise ParityError(f"one optimizer step: {stage} differ by {value:.3g} (relative) > {rtol:g}")
-    return measured
-
+    measured = {
+        "loss": relative_difference(loss.item(), keras_loss),
+        "gradients": max(relative_difference(dense_gradient(gradients[t]), dense_gradient(g))
+                         for t, g in zip(tensors, keras_grads) if t in gradients),
+        "updates": max(update_difference(t.detach().numpy(), a, b)
+                       for t, a, b in zip(tensors, after, before) if t.requires_grad),
+    }
+    return _raise_over(measured, rtol, "one optimizer step")
 
 
 def _raise_over(measured: dict, rtol: float, what: str) -> dict:
@@ -87,7 +83,7 @@ def _raise_over(measured: dict, rtol: float, what: str) -> dict:
 
 
 def check_lloyd_step(lightning_model, keras_model, x: np.ndarray, y, rtol: float) -> dict:
-    """K-Means (``training_kind = "lloyd"``): one Lloyd step on the batch ``x`` from identical
+    """K-Means (``training: lloyd``): one Lloyd step on the batch ``x`` from identical
     centroids: the mean squared distance (loss), the assignments (fraction of points assigned
     differently, must be 0 up to ``rtol``) and the centroid updates."""
     keras_to_torch(keras_model, lightning_model)
@@ -137,36 +133,31 @@ def keras_gradients_by_variable_in_torch_layout(keras_model, lightning_model, gr
 
 
 def check_gan_step(lightning_model, keras_model, x: np.ndarray, y: np.ndarray, rtol: float) -> dict:
-    """GAN (``training_kind = "gan"``): one forward of both networks and one step of each
-    optimizer on real images ``x`` and noise ``y``, from identical weights, in stages: the two
-    losses, all gradients, then all updates — weights and BatchNorm running statistics. As in
-    ``check_one_step``, the update stage steps both twins with Keras' gradients (just compared),
-    so it tests the optimizers' rule and the running statistics, not Adam's magnification of
-    gradient round-off. Each stage's tolerance is the larger of ``rtol`` and ``GAN_STEP_RTOL``."""
+    """GAN (``training: gan``): one ``training_step``/``train_step`` of each twin's own code — one
+    forward of both networks and one step of each optimizer — on real images ``x`` and noise
+    ``y``, from identical weights, in stages: the two losses, all gradients, then all updates
+    (weights and BatchNorm running statistics). As in ``check_gradient_step``, the Lightning twin
+    steps with Keras' gradients (just compared), so the update stage tests the optimizers' rule
+    and the running statistics, not Adam's magnification of gradient round-off. Each stage's
+    tolerance is the larger of ``rtol`` and ``GAN_STEP_RTOL``."""
     without_dropout(lightning_model, keras_model)
     keras_to_torch(keras_model, lightning_model)
     before = keras_weights_in_torch_layout(keras_model, lightning_model)
-    keras_losses, g_grads, d_grads = keras_model.gan_gradients(x, y)
-    variables = [*keras_model.generator.trainable_weights, *keras_model.discriminator.trainable_weights]
-    keras_grads = keras_gradients_by_variable_in_torch_layout(
-        keras_model, lightning_model, {id(v): g for v, g in zip(variables, [*g_grads, *d_grads])})
-    keras_model.apply_gan_gradients(g_grads, d_grads)
+    keras_logs, keras_by_variable = step_keras(keras_model, x, y)
+    keras_grads = keras_gradients_by_variable_in_torch_layout(keras_model, lightning_model, keras_by_variable)
     after = keras_weights_in_torch_layout(keras_model, lightning_model)
-    lightning_model.train()
-    optimizers = lightning_model.configure_optimizers()
-    losses = lightning_model.gan_gradients(to_torch_layout(x), to_torch_layout(y))
     tensors = torch_layout_tensors(lightning_model)
+    logged, gradients, _ = step_lightning(lightning_model, (to_torch_layout(x), to_torch_layout(y)),
+                                          keras_replacements(tensors, keras_grads))
+    losses = [name for name in keras_logs if name != "loss"]
+    missing = [name for name in losses if f"train/{name}" not in logged]
+    if missing:
+        raise ParityError(f"one GAN step: the Lightning twin's training_step logs no {', '.join(f'train/{m}' for m in missing)}")
     measured = {
-        "loss": max(relative_difference(losses[k].item(), float(keras_losses[k])) for k in ("d_loss", "g_loss")),
-        "gradients": max(relative_difference(t.grad.numpy(), g) for t, g in zip(tensors, keras_grads) if t.grad is not None),
+        "loss": max(relative_difference(logged[f"train/{name}"], keras_logs[name]) for name in losses),
+        "gradients": max(relative_difference(gradients[t].numpy(), g) for t, g in zip(tensors, keras_grads) if t in gradients),
+        "updates": max(_update_beyond_spacing(t.detach().numpy(), a, b) for t, a, b in zip(tensors, after, before)),
     }
-    with torch.no_grad():
-        for tensor, gradient in zip(tensors, keras_grads):
-            if tensor.grad is not None:
-                tensor.grad.copy_(torch.from_numpy(np.ascontiguousarray(gradient)))
-    for optimizer in optimizers:
-        optimizer.step()
-    measured["updates"] = max(_update_beyond_spacing(t.detach().numpy(), a, b) for t, a, b in zip(tensors, after, before))
     for stage, value in measured.items():
         limit = max(rtol, GAN_STEP_RTOL[stage])
         if not value <= limit:
@@ -183,10 +174,6 @@ STEP_CHECKS = {
 }
 
 
-def training_kind(lightning_model) -> str:
-    return getattr(lightning_model, "training_kind", "gradient")
-
-
 def step_check(kind: str):
     """The one-step check of training kind ``kind``."""
     if kind not in STEP_CHECKS:
@@ -194,6 +181,8 @@ def step_check(kind: str):
     return STEP_CHECKS[kind]
 
 
-def check_one_step(lightning_model, keras_model, x: np.ndarray, y: np.ndarray, rtol: float = STEP_RTOL) -> dict:
-    """Check e, one step: the step check of the twin's training kind (see ``STEP_CHECKS``)."""
-    return step_check(training_kind(lightning_model))(lightning_model, keras_model, x, y, rtol)
+def check_one_step(lightning_model, keras_model, x: np.ndarray, y: np.ndarray, rtol: float = STEP_RTOL,
+                   training: str = "gradient") -> dict:
+    """Check e, one step: the step check of the model's training kind (its registration's
+    ``twins.training``; see ``STEP_CHECKS``)."""
+    return step_check(training)(lightning_model, keras_model, x, y, rtol)

@@ -39,7 +39,7 @@ class KerasStyleHistory(Logger):
                 self.history.setdefault(metric if stage == "train" else f"val_{metric}", []).append(float(value))
 
 
-class EpochClock(L.Callback):
+class EpochTimer(L.Callback):
     """Seconds of each training epoch, validation included (as Keras' epoch time is)."""
 
     def __init__(self):
@@ -105,7 +105,7 @@ def fit_lightning(model, datamodule, trainer_args=None, quiet=False, callbacks=(
     over ``TRAINER_DEFAULTS``; ``ckpt_path`` resumes (``"last"`` with a ModelCheckpoint).
     """
     quiet_lightning()
-    history, clock = KerasStyleHistory(), EpochClock()
+    history, clock = KerasStyleHistory(), EpochTimer()
     options = {**TRAINER_DEFAULTS, "enable_progress_bar": not quiet, "enable_model_summary": not quiet}
     options.update(trainer_args or {})
     options["logger"] = loggers_with(history, options.get("logger"), options.get("default_root_dir"))

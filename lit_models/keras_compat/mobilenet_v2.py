@@ -10,7 +10,7 @@ MobileNetV2 and is mapped here:
   (``imagenet_utils.correct_pad``): ((0, 1), (0, 1)) for an even input size, ((1, 1), (1, 1)) for odd;
 - BatchNorm ``eps=1e-3``, ``momentum=0.001`` (Keras ``momentum=0.999`` is the weight of the old
   moving average; torch's momentum is the weight of the new batch statistic), and the moving
-  variance updated with the biased batch variance (``keras_like.KerasBatchNorm2d``);
+  variance updated with the biased batch variance (``layers.KerasBatchNorm2d``);
 - the layer list ``keras_layer_names`` counts every Keras layer (input, ReLU, padding, add), so
   "unfreeze from layer 100 on" means the same layers in both frameworks.
 
@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .keras_like import KerasBatchNorm2d, SameConv2d
+from .layers import KerasBatchNorm2d, SameConv2d
 
 #: (filters, stride, expansion) of the 17 inverted residual blocks, block_id 0..16 (Keras order).
 BLOCKS = (
@@ -37,14 +36,9 @@ FIRST_FILTERS = 32
 LAST_FILTERS = 1280
 
 
-def calibration_images(input_shape, count: int = 16, seed: int = 0) -> np.ndarray:
-    """The fixed noise batch (count, H, W, C) uniform in [−1, 1] that ``calibrate_base`` normalises on."""
-    return np.random.default_rng(seed).uniform(-1, 1, (count, *input_shape)).astype(np.float32)
-
-
 def keras_batch_norm(channels: int) -> KerasBatchNorm2d:
     """Keras ``BatchNormalization(epsilon=1e-3, momentum=0.999)`` as torch sees it (biased
-    moving-variance update: ``lit_models.keras_like.KerasBatchNorm2d``)."""
+    moving-variance update: ``lit_models.keras_compat.layers.KerasBatchNorm2d``)."""
     norm = KerasBatchNorm2d(channels)
     norm.momentum = 1 - 0.999
     return norm
