@@ -84,7 +84,7 @@ def _difference(bench: Bench, step: Step):
 
 
 def hints_for(bench: Bench, step: Step, error: BaseException) -> list[str]:
-    from . import hints
+    from . import hinting, hints, hints_keras  # noqa: F401 - importing the hint modules registers their hints
 
     def part(model):
         return getattr(model, step.part, None) if step.part and model is not None else model
@@ -94,11 +94,11 @@ def hints_for(bench: Bench, step: Step, error: BaseException) -> list[str]:
         difference = _difference(bench, step)
     except Exception:  # noqa: BLE001 - the trace is a help, never a second failure
         difference = None
-    context = hints.Context(
+    context = hinting.Context(
         step.category, error, bench.exercise, part(focus.get("yours")), part(focus.get("reference")),
         part(focus.get("twin")), focus.get("yours"), focus.get("reference"), difference,
     )
-    return hints.collect(context)
+    return hinting.collect(context)
 
 
 def run_step(bench: Bench, step: Step) -> StepResult:

@@ -5,11 +5,9 @@ Each function inspects the participant's model against the project's twin in the
 empty. ``collect`` runs the functions registered for the failing step's category (``shapes``,
 ``counts``, ``init``, ``dropout``, ``forward``, ``step``, ``trajectory``, ...). A hint never hides the
 step's own message: a hint function that fails is skipped. The traps of the reverse exercises
-(the participant writes the Keras twin) are in ``hints_keras.py``, registered here too.
+(the participant writes the Keras twin) are in ``hints_keras.py``; ``hinting.py`` registers both.
 """
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 import torch
 from torch import nn
@@ -17,47 +15,8 @@ from torch import nn
 from lit_models.keras_compat.layers import SameConv2d, SameConvTranspose2d, _KerasBatchNorm
 from lit_models.keras_compat.optim import KerasAdam
 
-from .catalogue import LIGHTNING, Exercise
-
-HINTS: list[tuple[frozenset, str, object]] = []  # (categories, framework of the participant's twin or "", function)
-
-
-@dataclass
-class Context:
-    """What a hint may inspect. ``yours``/``reference``/``twin``: the models of the failing step
-    (a component such as the generator when the step is about one); ``whole_*``: the full models."""
-
-    category: str
-    error: BaseException
-    exercise: Exercise
-    yours: object = None
-    reference: object = None
-    twin: object = None
-    whole_yours: object = None
-    whole_reference: object = None
-    difference: object = None  # trace.Difference of the failing forward/shapes step, when found
-    extra: dict = field(default_factory=dict)
-
-
-def hint(*categories: str, framework: str = ""):
-    """Register a hint function for steps of these categories (and one framework, if given)."""
-    def register(function):
-        HINTS.append((frozenset(categories), framework, function))
-        return function
-    return register
-
-
-def collect(context: Context) -> list[str]:
-    """Every hint that applies to the failing step, each once, in registration order."""
-    found = []
-    for categories, framework, function in HINTS:
-        if context.category in categories and framework in ("", context.exercise.write):
-            try:
-                found += function(context) or []
-            except Exception:  # noqa: BLE001 - a hint must never hide the step's own message
-                continue
-    return list(dict.fromkeys(found))
-
+from .catalogue import LIGHTNING
+from .hinting import Context, hint
 
 def _named(model, kind, without=()) -> list[tuple[str, nn.Module]]:
     if not isinstance(model, nn.Module):

@@ -1,12 +1,12 @@
 """Hints for the reverse exercises, where the participant writes the **Keras** twin.
 
-Registered in ``exercises.hints`` (one function per trap, like the torch-side ones there); each
+Registered in ``exercises.hinting`` (one function per trap, like the torch-side ones there); each
 compares the participant's Keras model with the project's Keras twin of the same model.
 """
 from __future__ import annotations
 
 from .catalogue import KERAS
-from .hints import Context, hint
+from .hinting import Context, hint
 
 
 KERAS_KEYS = ("units", "filters", "kernel_size", "strides", "padding", "activation", "recurrent_activation", "use_bias",

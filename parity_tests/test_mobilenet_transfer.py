@@ -20,7 +20,7 @@ from twins.transfer import keras_to_torch
 import keras  # noqa: E402
 from keras_models.mobilenet_transfer import BASE_NAME, start_fine_tuning  # noqa: E402
 
-from .test_parity import QUIET
+from .parity_suite import QUIET
 
 MODEL = "cats_dogs_transfer"
 

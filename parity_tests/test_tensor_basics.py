@@ -10,7 +10,7 @@ imports. Each block runs in a fresh namespace that holds only what the setup blo
 import torch  # noqa: I001  - before TensorFlow, always (the reverse order segfaults)
 
 import re
-from dataclasses import dataclass, field
+import sys
 from pathlib import Path
 
 import nbformat
@@ -18,10 +18,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-ROOT = Path(__file__).resolve().parents[1]
-DOC = ROOT / "docs" / "TENSOR_BASICS.md"
-NOTEBOOK = ROOT / "notebooks" / "00_tensor_basics.ipynb"
-FRAMEWORKS = ("numpy", "tensorflow", "pytorch")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notebooks"))  # the page parser lives beside its notebook
+from tensor_basics_page import DOC, FRAMEWORKS, NOTEBOOK, Page, Topic, parse_page  # noqa: E402
 #: The course's tensor topics (issue 8) that the page must cover, as its ``##`` headings.
 REQUIRED_SECTIONS = (
     "Creation", "dtype", "Shape", "Indexing and slicing", "Arithmetic", "Conversion to and from NumPy",
@@ -31,97 +29,6 @@ REQUIRED_SECTIONS = (
 #: relative (Standardising columns); a wrong example is off by far more.
 RTOL, ATOL = 1e-6, 1e-6
 NATIVE_TYPES = {"numpy": (np.ndarray, np.generic), "tensorflow": (tf.Tensor, tf.Variable), "pytorch": (torch.Tensor,)}
-DTYPE_LINE = re.compile(r"^\*\*Result dtype:\*\* (.+)$")
-DTYPE_PART = re.compile(r"^(\w+) (`[\w]+`(?:, `[\w]+`)*)$")
-
-
-@dataclass
-class Topic:
-    """One ``###`` example: its prose (markdown without the code), promised dtypes and code blocks."""
-
-    section: str
-    title: str
-    prose: list[str] = field(default_factory=list)
-    blocks: list[tuple[str, str]] = field(default_factory=list)  # (label, code), in page order
-
-    @property
-    def dtypes(self) -> dict[str, tuple[str, ...]]:
-        """framework -> dtype names, read from the ``**Result dtype:**`` line (empty when absent)."""
-        for line in self.prose:
-            match = DTYPE_LINE.match(line)
-            if match:
-                parts = [DTYPE_PART.match(part.strip()) for part in match.group(1).split("·")]
-                return {p.group(1): tuple(re.findall(r"`(\w+)`", p.group(2))) for p in parts if p}
-        return {}
-
-    def code(self, label: str) -> str:
-        return next(code for block_label, code in self.blocks if block_label == label)
-
-    @property
-    def markdown(self) -> str:
-        return join_prose(self.prose)
-
-
-@dataclass
-class Section:
-    title: str
-    prose: list[str] = field(default_factory=list)
-    blocks: list[tuple[str, str]] = field(default_factory=list)  # must stay empty: code belongs to topics
-    topics: list[Topic] = field(default_factory=list)
-
-
-@dataclass
-class Page:
-    title: str = ""
-    prose: list[str] = field(default_factory=list)
-    blocks: list[tuple[str, str]] = field(default_factory=list)  # the setup block
-    sections: list[Section] = field(default_factory=list)
-
-    @property
-    def setup(self) -> str:
-        return "\n".join(code for label, code in self.blocks if label == "setup")
-
-    @property
-    def topics(self) -> list[Topic]:
-        return [topic for section in self.sections for topic in section.topics]
-
-
-def join_prose(lines: list[str]) -> str:
-    """Markdown text with the code blocks cut out: runs of blank lines collapsed, ends stripped."""
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-def parse_page(text: str) -> Page:
-    """Split the page into sections, topics, prose and labelled ``python`` blocks."""
-    page = Page()
-    container = page  # what receives the next prose line or block
-    lines = iter(text.splitlines())
-    for line in lines:
-        if line.startswith("```"):
-            if line.strip() != "```python":
-                raise ValueError(f"{DOC.name}: only ```python fences are supported, found {line!r}")
-            code_lines = []
-            for inner in lines:
-                if inner.startswith("```"):
-                    break
-                code_lines.append(inner)
-            else:
-                raise ValueError(f"{DOC.name}: a code block under {getattr(container, 'title', '')!r} is never closed")
-            label = code_lines[0].removeprefix("#").strip() if code_lines and code_lines[0].startswith("#") else ""
-            container.blocks.append((label, "\n".join(code_lines)))
-        elif line.startswith("### "):
-            container = Topic(section=page.sections[-1].title, title=line[4:].strip())
-            page.sections[-1].topics.append(container)
-        elif line.startswith("## "):
-            container = Section(title=line[3:].strip())
-            page.sections.append(container)
-        elif line.startswith("# "):
-            page.title = line[2:].strip()
-        else:
-            container.prose.append(line)
-    return page
-
-
 def structure_problems(page: Page) -> list[str]:
     """Everything that keeps a topic from being checked: missing blocks, labels or dtype lines."""
     problems = []

@@ -1,0 +1,51 @@
+"""The hint registry: ``@hint(categories)`` registers a function, ``collect`` runs those that apply.
+
+The hint functions live in ``hints.py`` (traps of a Lightning twin) and ``hints_keras.py`` (traps
+of a Keras twin, the reverse exercises); importing them registers them (``grading.py`` does).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .catalogue import Exercise
+
+HINTS: list[tuple[frozenset, str, object]] = []  # (categories, framework of the participant's twin or "", function)
+
+
+@dataclass
+class Context:
+    """What a hint may inspect. ``yours``/``reference``/``twin``: the models of the failing step
+    (a component such as the generator when the step is about one); ``whole_*``: the full models."""
+
+    category: str
+    error: BaseException
+    exercise: Exercise
+    yours: object = None
+    reference: object = None
+    twin: object = None
+    whole_yours: object = None
+    whole_reference: object = None
+    difference: object = None  # trace.Difference of the failing forward/shapes step, when found
+    extra: dict = field(default_factory=dict)
+
+
+def hint(*categories: str, framework: str = ""):
+    """Register a hint function for steps of these categories (and one framework, if given)."""
+    def register(function):
+        HINTS.append((frozenset(categories), framework, function))
+        return function
+    return register
+
+
+def collect(context: Context) -> list[str]:
+    """Every hint that applies to the failing step, each once, in registration order."""
+    found = []
+    for categories, framework, function in HINTS:
+        if context.category in categories and framework in ("", context.exercise.write):
+            try:
+                found += function(context) or []
+            except Exception:  # noqa: BLE001 - a hint must never hide the step's own message
+                continue
+    return list(dict.fromkeys(found))
+
+
