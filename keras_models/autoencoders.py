@@ -24,10 +24,16 @@ def DenseAutoencoder(input_shape: list[int], code_units: int = 64, loss: str = "
     Shapes: x (batch, 28, 28) → (batch, 28, 28); code (batch, code_units).
     """
     pixels = math.prod(input_shape)
-    encoder = keras.Sequential([keras.Input(shape=tuple(input_shape)), keras.layers.Flatten(),
-                                keras.layers.Dense(code_units, activation="relu")], name="encoder")
-    decoder = keras.Sequential([keras.Input(shape=(code_units,)), keras.layers.Dense(pixels, activation="sigmoid"),
-                                keras.layers.Reshape(tuple(input_shape))], name="decoder")
+    encoder = keras.Sequential([
+        keras.Input(shape=tuple(input_shape)),
+        keras.layers.Flatten(),
+        keras.layers.Dense(code_units, activation="relu"),
+    ], name="encoder")
+    decoder = keras.Sequential([
+        keras.Input(shape=(code_units,)),
+        keras.layers.Dense(pixels, activation="sigmoid"),
+        keras.layers.Reshape(tuple(input_shape)),
+    ], name="decoder")
     return compile_course_model(_stack(encoder, decoder, input_shape, "dense_autoencoder"), loss, [], optimizer, learning_rate)
 
 

@@ -31,8 +31,16 @@ class DenseAutoencoder(CourseModule):
                  learning_rate: float = 0.001, init: Init = "keras"):
         super().__init__(code_units, "linear", loss, [], optimizer, learning_rate)
         pixels = math.prod(input_shape)
-        self.encoder = nn.Sequential(nn.Flatten(), nn.Linear(pixels, code_units), nn.ReLU())
-        self.decoder = nn.Sequential(nn.Linear(code_units, pixels), nn.Sigmoid(), nn.Unflatten(1, tuple(input_shape)))
+        self.encoder = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(pixels, code_units),
+            nn.ReLU(),
+        )
+        self.decoder = nn.Sequential(
+            nn.Linear(code_units, pixels),
+            nn.Sigmoid(),
+            nn.Unflatten(1, tuple(input_shape)),
+        )
         apply_init_(self, init)
 
     def encode(self, x):
@@ -58,13 +66,18 @@ class DenoisingAutoencoder(CourseModule):
         super().__init__(1, "linear", loss, [], optimizer, learning_rate)
         channels = input_shape[-1]
         self.encoder = nn.Sequential(
-            SameConv2d(channels, 16, 3, stride=2), nn.ReLU(),
-            SameConv2d(16, 8, 3, stride=2), nn.ReLU(),
+            SameConv2d(channels, 16, 3, stride=2),
+            nn.ReLU(),
+            SameConv2d(16, 8, 3, stride=2),
+            nn.ReLU(),
         )
         self.decoder = nn.Sequential(
-            SameConvTranspose2d(8, 8, 3, stride=2), nn.ReLU(),
-            SameConvTranspose2d(8, 16, 3, stride=2), nn.ReLU(),
-            SameConv2d(16, channels, 3), nn.Sigmoid(),
+            SameConvTranspose2d(8, 8, 3, stride=2),
+            nn.ReLU(),
+            SameConvTranspose2d(8, 16, 3, stride=2),
+            nn.ReLU(),
+            SameConv2d(16, channels, 3),
+            nn.Sigmoid(),
         )
         apply_init_(self, init)
 

@@ -16,7 +16,8 @@ def dense_head(width: int, dense_units: list[int], dropout: float, output_units:
     """[Linear(u) → ReLU → Dropout(dropout)?] per hidden width, then Linear(output_units) (logits)."""
     layers = []
     for units in dense_units:
-        layers += [nn.Linear(width, units), nn.ReLU()]
+        layers.append(nn.Linear(width, units))
+        layers.append(nn.ReLU())
         layers += [nn.Dropout(dropout)] if dropout else []
         width = units
     return layers + [nn.Linear(width, output_units)]
@@ -57,7 +58,10 @@ class ImageMLP(CourseModule):
     ):
         super().__init__(output_units, output_activation, loss, list(metrics), optimizer, learning_rate)
         height, width, channels = input_shape
-        self.net = nn.Sequential(nn.Flatten(), *dense_head(height * width * channels, list(hidden_units), 0.0, output_units))
+        self.net = nn.Sequential(
+            nn.Flatten(),
+            *dense_head(height * width * channels, list(hidden_units), 0.0, output_units),
+        )
         apply_init_(self.net, init)
 
     def forward(self, x):
@@ -103,13 +107,15 @@ class ConvClassifier(CourseModule):
         layers = []
         for block in conv_blocks:
             for filters, kernel in block:
-                layers += [nn.Conv2d(channels, filters, kernel, padding=kernel // 2), nn.ReLU()]
+                layers.append(nn.Conv2d(channels, filters, kernel, padding=kernel // 2))
+                layers.append(nn.ReLU())
                 channels = filters
             layers.append(nn.MaxPool2d(2))  # floor division, like Keras' MaxPooling2D(2) "valid"
             height, width = height // 2, width // 2
         self.features = nn.Sequential(*layers)
         self.classifier = nn.Sequential(
-            nn.Flatten(), *dense_head(channels * height * width, list(dense_units), dropout, output_units)
+            nn.Flatten(),
+            *dense_head(channels * height * width, list(dense_units), dropout, output_units),
         )
         apply_init_(self, init)
 

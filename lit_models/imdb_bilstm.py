@@ -50,7 +50,10 @@ class BiLSTMClassifier(CourseModule):
             keras_rnn("lstm", n_in, units, bidirectional=True) for n_in, units in zip(widths, lstm_units)
         )
         self.head = nn.Sequential(
-            nn.Linear(widths[-1], dense_units), nn.ReLU(), nn.Dropout(dropout), nn.Linear(dense_units, output_units)
+            nn.Linear(widths[-1], dense_units),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(dense_units, output_units),
         )
         apply_init_(self, init)
 

@@ -38,7 +38,10 @@ class SequenceLinear(CourseModule):
     ):
         super().__init__(output_units, output_activation, loss, list(metrics), optimizer, learning_rate)
         steps, features = input_shape
-        self.net = nn.Sequential(nn.Flatten(), nn.Linear(steps * features, output_units))
+        self.net = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(steps * features, output_units),
+        )
         apply_init_(self.net, init)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

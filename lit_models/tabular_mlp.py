@@ -38,7 +38,8 @@ class TabularMLP(CourseModule):
         super().__init__(output_units, output_activation, loss, list(metrics), optimizer, learning_rate)
         layers, width = [], input_dim
         for units in hidden_units:
-            layers += [nn.Linear(width, units), nn.ReLU()]
+            layers.append(nn.Linear(width, units))
+            layers.append(nn.ReLU())
             width = units
         layers.append(nn.Linear(width, output_units))
         self.net = nn.Sequential(*layers)

@@ -4,18 +4,30 @@ The Keras twin you must match (``keras_models/dcgan.py``, the TensorFlow DCGAN t
 
     generator = keras.Sequential([
         keras.Input(shape=(noise_dim,)),
-        layers.Dense(7 * 7 * 256, use_bias=False), layers.BatchNormalization(), layers.LeakyReLU(),
+        layers.Dense(7 * 7 * 256, use_bias=False),
+        layers.BatchNormalization(),
+        layers.LeakyReLU(),
         layers.Reshape((7, 7, 256)),
-        layers.Conv2DTranspose(128, 5, strides=1, padding="same", use_bias=False), layers.BatchNormalization(), layers.LeakyReLU(),
-        layers.Conv2DTranspose(64, 5, strides=2, padding="same", use_bias=False), layers.BatchNormalization(), layers.LeakyReLU(),
+        layers.Conv2DTranspose(128, 5, strides=1, padding="same", use_bias=False),
+        layers.BatchNormalization(),
+        layers.LeakyReLU(),
+        layers.Conv2DTranspose(64, 5, strides=2, padding="same", use_bias=False),
+        layers.BatchNormalization(),
+        layers.LeakyReLU(),
         layers.Conv2DTranspose(channels, 5, strides=2, padding="same", use_bias=False, activation="tanh"),
     ])
     discriminator = keras.Sequential([
         keras.Input(shape=input_shape),
-        layers.Conv2D(64, 5, strides=2, padding="same"), layers.LeakyReLU(), layers.Dropout(dropout),
-        layers.Conv2D(128, 5, strides=2, padding="same"), layers.LeakyReLU(), layers.Dropout(dropout),
-        layers.Flatten(), layers.Dense(1),                                    # a logit
+        layers.Conv2D(64, 5, strides=2, padding="same"),
+        layers.LeakyReLU(),
+        layers.Dropout(dropout),
+        layers.Conv2D(128, 5, strides=2, padding="same"),
+        layers.LeakyReLU(),
+        layers.Dropout(dropout),
+        layers.Flatten(),
+        layers.Dense(1),                                    # a logit
     ])
+    # model(noise) is the generator, as the Lightning twin's forward(noise).
     # train_step, per batch of (real images, noise): one forward of both networks under two
     # GradientTapes; d_loss = BCE(real → 1) + BCE(fake → 0), g_loss = BCE(fake → 1), from logits;
     # the generator's Adam(learning_rate) steps with ∂g_loss, the discriminator's with ∂d_loss.
