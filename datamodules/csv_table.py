@@ -22,7 +22,9 @@ import codecs
 import csv
 import difflib
 import io
+import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
@@ -161,16 +163,20 @@ def decode(raw: bytes, path: Path, encoding: str | None) -> tuple[str, str]:
     return raw.decode("latin-1"), "latin-1 (neither UTF-8 nor cp1252)"
 
 
-def csv_rows(text: str, delimiter: str, limit: int | None = None) -> list[tuple[int, list[str]]]:
-    """``(line number, cells)`` of the non-blank rows (the first ``limit``), quoting respected."""
+def iter_rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """``(first line, cells)`` of every row, quoting respected; empty and blank lines are skipped
+    as pandas skips them, so row k here is pandas' row k - 1 (row 0: the header)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows = []
+    last_line = 0
     for cells in reader:  # csv.Error (a NUL byte, an endless quoted cell) is the caller's to report
-        if any(cell.strip() for cell in cells):
-            rows.append((reader.line_num, cells))
-        if limit and len(rows) >= limit:
-            break
-    return rows
+        first_line, last_line = last_line + 1, reader.line_num
+        if cells and (len(cells) > 1 or cells[0].strip()):
+            yield first_line, cells
+
+
+def csv_rows(text: str, delimiter: str, limit: int) -> list[tuple[int, list[str]]]:
+    """The first ``limit`` rows of ``iter_rows``."""
+    return list(itertools.islice(iter_rows(text, delimiter), limit))
 
 
 def sniff_delimiter(text: str) -> str:
@@ -214,13 +220,19 @@ def check_header(names: list[str], path: Path) -> None:
         raise DataError(f"CSV {path} has duplicated column names: {named}; rename them so every column has its own name")
 
 
-def check_row_widths(rows: list[tuple[int, list[str]]], width: int, path: Path, delimiter: str) -> None:
-    """A row with more non-blank cells than the header is malformed (pandas would drop the extra
-    cells or shift the row under an index column)."""
-    for line, cells in rows[1:]:
-        if len(cells) > width and any(cell.strip() for cell in cells[width:]):
-            raise DataError(f"line {line} of CSV {path} has {len(cells)} cells but the header has {width} "
-                            f"(delimiter {delimiter!r}); quote cells that contain the delimiter, or set --data.delimiter")
+def data_lines(text: str, delimiter: str, width: int, path: Path) -> list[int]:
+    """The first line of every data row; a row with more non-blank cells than the header's
+    ``width`` is malformed (pandas would drop the extra cells or shift the row under an index)."""
+    lines = []
+    try:
+        for line, cells in itertools.islice(iter_rows(text, delimiter), 1, None):
+            if len(cells) > width and any(cell.strip() for cell in cells[width:]):
+                raise DataError(f"line {line} of CSV {path} has {len(cells)} cells but the header has {width} "
+                                f"(delimiter {delimiter!r}); quote cells that contain the delimiter, or set --data.delimiter")
+            lines.append(line)
+    except csv.Error as error:
+        raise DataError(f"cannot read CSV {path}: {error}") from None
+    return lines
 
 
 def read_text(text: str, path: Path, delimiter: str, decimal: str, missing: list[str]) -> pd.DataFrame:
@@ -275,19 +287,22 @@ def read_table(path: Path, missing: list[str], delimiter: str | None = None, dec
     text, encoding_used = decode(read_bytes(path), path, encoding)
     delimiter = delimiter or sniff_delimiter(text)
     try:
-        rows = csv_rows(text, delimiter)
+        first_rows = csv_rows(text, delimiter, SNIFF_ROWS + 1)
     except csv.Error as error:
         raise DataError(f"cannot read CSV {path}: {error}") from None
-    names = header_names(rows[0][1])
+    if not first_rows:
+        raise DataError(f"CSV file is empty: {path}")
+    names = header_names(first_rows[0][1])
     check_header(names, path)
-    check_row_widths(rows, len(names), path, delimiter)
-    decimal = decimal or sniff_decimal(rows[: SNIFF_ROWS + 1], delimiter)
+    lines = data_lines(text, delimiter, len(names), path)  # the frame's index: each row's line, for messages
+    decimal = decimal or sniff_decimal(first_rows, delimiter)
     frame = read_text(text, path, delimiter, decimal, missing)
     if frame.empty:
         raise DataError(f"CSV {path} has a header but no data rows")
     if len(frame.columns) != len(names):
         raise DataError(f"cannot read CSV {path}: pandas found {len(frame.columns)} columns, the header has {len(names)}")
     frame.columns = names
+    frame.index = lines if len(lines) == len(frame) else [csv_line(row) for row in range(len(frame))]
     return TableFile(clean_text_columns(frame, missing, decimal), encoding_used, delimiter, decimal)
 
 
@@ -342,8 +357,8 @@ def numeric_column(values: pd.Series, name: str) -> pd.Series:
 
 
 def line_of(values: pd.Series, row: int) -> int:
-    """CSV line of position ``row``: the index keeps the rows' positions in the file."""
-    return csv_line(int(values.index[row]))
+    """CSV line of position ``row``: the frame's index holds each row's line in the file."""
+    return int(values.index[row])
 
 
 def missing_phrase(values: pd.Series) -> str:
@@ -355,6 +370,13 @@ def missing_phrase(values: pd.Series) -> str:
 
 def is_copy(values: pd.Series, target: pd.Series) -> bool:
     """Every row equal to the target (as numbers when both are numbers, else as text)."""
+    first, answer = values.iloc[0], target.iloc[0]
+    try:
+        differ = float(first) != float(answer)
+    except (TypeError, ValueError):
+        differ = str(first) != str(answer)
+    if differ:  # the common case, decided without converting whole columns
+        return False
     a, b = pd.to_numeric(values, errors="coerce"), pd.to_numeric(target, errors="coerce")
     if a.notna().all() and b.notna().all():
         return bool((a.to_numpy() == b.to_numpy()).all())
@@ -646,7 +668,7 @@ class CSVDataModule(TabularDataModule):
         delimiter = "tab" if report["delimiter"] == "\t" else repr(report["delimiter"])
         dropped = ", ".join(f"{count} for {why}" for why, count in report["rows_dropped"].items() if count)
         markers = "".join(f"{marker!r}, " for marker in self.missing)
-        read = (f"data: {report['source']} · {report['encoding']}, delimiter {delimiter}, "
+        read = (f"columns of {self.path.name}: {report['encoding']}, delimiter {delimiter}, "
                 f"decimal {report['decimal']!r}, missing: {markers}blank cells")
         rows = f"  {report['rows']} rows, {report['rows_used']} used{f' (left out: {dropped})' if dropped else ''}"
         lines = [read, f"{rows} · target '{self.target}'"]

@@ -169,7 +169,7 @@ def test_sales_table_report_names_every_column_kind_and_encoding(tmp_path):
     assert (report["encoding"], report["delimiter"], report["decimal"]) == ("utf-8", ",", ".")
     assert report["input_width"] == 10 and (report["rows"], report["rows_used"]) == (40, 40)
     text = datamodule.report_text()
-    assert text.splitlines()[0].startswith(f"data: CSV {path} · utf-8, delimiter ',', decimal '.'")
+    assert text.splitlines()[0] == "columns of sales.csv: utf-8, delimiter ',', decimal '.', missing: '?', blank cells"
     assert "  input width 10" in text and all(name in text for name in columns)
 
 
@@ -380,7 +380,7 @@ def test_cli_features_as_comma_list_report_printed_and_in_the_json(mpg_csv, tmp_
     report = json.loads(out_json.read_text())["data_report"]
     assert report["input_width"] == 2
     assert [c["name"] for c in report["columns"] if c["dropped"] is None] == ["cylinders", "weight"]
-    assert f"data: CSV {mpg_csv} · utf-8" in process.stdout and "  input width 2" in process.stdout
+    assert "columns of mpg.csv: utf-8" in process.stdout and "  input width 2" in process.stdout
 
 
 def test_cli_features_as_bracket_list_and_missing_markers(mpg_csv, tmp_path, capsys):
@@ -394,7 +394,7 @@ def test_cli_features_as_bracket_list_and_missing_markers(mpg_csv, tmp_path, cap
     report = json.loads(out_json.read_text())["data_report"]
     assert report["input_width"] == 2 and report["missing_values"] == ["?", "NA", "(blank)"]
     assert columns_of_report(report)["horsepower"]["fill"].startswith("group_mean:origin")
-    assert "data: CSV" not in capsys.readouterr().out  # --quiet: no report, only the result
+    assert "columns of" not in capsys.readouterr().out  # --quiet: no report, only the result
 
 
 def columns_of_report(report: dict) -> dict:
@@ -409,3 +409,9 @@ def test_cli_duplicated_header_is_bad_input(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1
     assert err.startswith("twins: error: CSV ") and "duplicated column names: 'sales' (columns 3, 4)" in err
+
+
+def test_messages_name_the_file_line_past_blank_lines_and_multi_line_cells(tmp_path):
+    path = write_csv(tmp_path, 'x,note,sales\n1,a,2\n\n2,"two\nlines",3\nabc,c,4\n4,d,5\n5,e,6\n6,f,7\n')
+    with pytest.raises(DataError, match="column 'x' has a non-numeric value 'abc' on line 6$"):
+        setup(path)
