@@ -383,22 +383,21 @@ def test_cli_features_as_comma_list_report_printed_and_in_the_json(mpg_csv, tmp_
     assert "columns of mpg.csv: utf-8" in process.stdout and "  input width 2" in process.stdout
 
 
-def test_cli_features_as_bracket_list_and_missing_markers(mpg_csv, tmp_path, capsys):
+def test_cli_features_as_bracket_list_missing_markers_and_quiet_warnings(mpg_csv, tmp_path, capsys):
     from twins.cli import main
 
     out_json = tmp_path / "out.json"
     code = main(["train", "csv_regression", "--framework", "lightning", "--epochs", "1", "--quiet",
-                 "--data.path", mpg_csv, "--data.target", "mpg", "--data.features", "[horsepower, weight]",
+                 "--data.path", mpg_csv, "--data.target", "mpg", "--data.features", "[horsepower, weight, name]",
                  "--data.missing", "?,NA", "--data.fill", "group_mean:origin", "--json", str(out_json)])
     assert code == 0
     report = json.loads(out_json.read_text())["data_report"]
-    assert report["input_width"] == 2 and report["missing_values"] == ["?", "NA", "(blank)"]
-    assert columns_of_report(report)["horsepower"]["fill"].startswith("group_mean:origin")
-    assert "columns of" not in capsys.readouterr().out  # --quiet: no report, only the result
-
-
-def columns_of_report(report: dict) -> dict:
-    return {column["name"]: column for column in report["columns"]}
+    columns = {column["name"]: column for column in report["columns"]}
+    assert report["input_width"] == 2 + columns["name"]["width"] and report["missing_values"] == ["?", "NA", "(blank)"]
+    assert columns["horsepower"]["fill"].startswith("group_mean:origin")
+    captured = capsys.readouterr()
+    assert "columns of" not in captured.out  # --quiet: no report, only the result ...
+    assert "warning: column 'name' is text with" in captured.err  # ... but its warnings
 
 
 def test_cli_duplicated_header_is_bad_input(tmp_path, capsys):
