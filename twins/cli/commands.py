@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,18 @@ def arguments_from(model_id, datamodule, options) -> dict:
 def say(options, text: str = "") -> None:
     if not options.quiet:
         print(text, flush=True)
+
+
+def data_report(options, datamodule) -> dict:
+    """Print the datamodule's per-column report where it has one (``csv_regression``; its
+    warnings go to stderr under ``--quiet``) and return ``{"data_report": {...}}`` for the JSON."""
+    if not hasattr(datamodule, "report_text"):
+        return {}
+    say(options, datamodule.report_text())
+    if options.quiet:
+        for warning in datamodule.report["warnings"]:
+            print(f"warning: {warning}", file=sys.stderr, flush=True)
+    return {"data_report": datamodule.report}
 
 
 # --- summary -------------------------------------------------------------------------------------
@@ -76,11 +89,12 @@ def train(model_id, options) -> dict:
     if options.quiet:
         trainer_args |= {"enable_progress_bar": False, "enable_model_summary": False}
     say(options, f"{model_id} · {options.framework} · data: {datamodule.source} · {epochs} epochs · seed {options.seed}")
+    report = data_report(options, datamodule)
     result = train_twin(options.framework, model_id, datamodule, arguments, options.seed, epochs, trainer_args,
                         options.quiet, checkpoint_dir=options.out, resume=options.resume,
                         keras_strategy=options.keras_strategy)
     record = {"model": model_id, "framework": options.framework, "data": datamodule.source, "seed": options.seed,
-              "epochs": epochs, **result.final(), "history": result.history}
+              "epochs": epochs, **result.final(), "history": result.history, **report}
     if result.is_global_zero:  # under DDP every process runs this; one reports
         say(options, format_metrics(record))
         if options.json:
@@ -111,6 +125,7 @@ def compare(model_id, options) -> dict:
     arguments = arguments_from(model_id, datamodule, options)
     epochs = options.epochs or spec(model_id).config()["trainer"]["max_epochs"]
     say(options, f"{model_id} · data: {datamodule.source} · {epochs} epochs · seed {options.seed}")
+    report = data_report(options, datamodule)
     results = {}
     for framework in FRAMEWORKS:
         say(options, f"training the {framework} twin ...")
@@ -119,7 +134,7 @@ def compare(model_id, options) -> dict:
     diff = transferred_forward_diff(model_id, results["keras"].model, arguments, datamodule.splits.x_test)
     record = {"model": model_id, "data": datamodule.source, "seed": options.seed, "epochs": epochs,
               **{fw: {**results[fw].final(), "history": results[fw].history} for fw in FRAMEWORKS},
-              "forward_max_abs_diff": diff}
+              "forward_max_abs_diff": diff, **report}
     from twins.parity.summary import summarize
 
     counts = summarize(results["lightning"].model, results["keras"].model, datamodule.splits.x_val[:8],
