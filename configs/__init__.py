@@ -18,6 +18,7 @@ fewer samples, fewer epochs, the same architecture — so each model's share of 
 
 This module reads YAML only: it imports neither torch nor TensorFlow.
 """
+
 from __future__ import annotations
 
 import os

@@ -2,24 +2,33 @@
 
 Which datamodule each model id reads is registered in ``configs/<id>.yaml`` (``twins.registry``).
 """
+
 from .auto_mpg import AutoMPGClassification, AutoMPGRegression
 from .base import ArrayDataModule
+from .cats_dogs import CatsDogsDataModule
 from .core import ArraySplits, BatchOrder, keras_validation_split
 from .csv_table import CSVDataModule
 from .errors import DataError
-from .iris import IrisDataModule
-from .series import SeriesDataModule
-from .jena import JenaDataModule
-from .imdb import IMDBDataModule
-from .iris_clusters import IrisClusters
 from .fashion_autoencoder import FashionAutoencoderData, FashionDenoisingData
-from .mnist_gan import MNISTGANData
-from .mnist import FashionMNISTDataModule, MNISTDataModule
-from .cats_dogs import CatsDogsDataModule
 from .image_folder import ImageFolderDataModule
+from .imdb import IMDBDataModule
+from .iris import IrisDataModule
+from .iris_clusters import IrisClusters
+from .jena import JenaDataModule
+from .mnist import FashionMNISTDataModule, MNISTDataModule
+from .mnist_gan import MNISTGANData
+from .series import SeriesDataModule
 
 __all__ = [
-    "ArrayDataModule", "ArraySplits", "BatchOrder", "DataError", "keras_validation_split",
-    "AutoMPGRegression", "AutoMPGClassification", "IrisDataModule", "CSVDataModule",
-    "FashionMNISTDataModule", "MNISTDataModule",
+    "ArrayDataModule",
+    "ArraySplits",
+    "AutoMPGClassification",
+    "AutoMPGRegression",
+    "BatchOrder",
+    "CSVDataModule",
+    "DataError",
+    "FashionMNISTDataModule",
+    "IrisDataModule",
+    "MNISTDataModule",
+    "keras_validation_split",
 ]

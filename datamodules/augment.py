@@ -11,6 +11,7 @@ framework sees the batch. The geometry follows Keras 3's layers (and is tested a
   about the image centre ((W−1)/2, (H−1)/2), bilinear interpolation, ``fill_mode="reflect"``
   (d c b a | a b c d | d c b a), exactly TensorFlow's ``ImageProjectiveTransformV3``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

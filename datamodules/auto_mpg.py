@@ -6,6 +6,7 @@ leaving the course's 398; vega's merged 1981/1982 model years are split again, s
 fill missing horsepower with the mean of the car's origin group, label-encode origin
 alphabetically (europe=0, japan=1, usa=2), standard-scale, one-hot the model year.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -4,6 +4,7 @@ Subclasses only implement ``load_splits()`` (numpy, seeded). This class turns th
 torch ``DataLoader``s (``torch_adapter``); ``keras_adapter.keras_batches`` turns the very same
 splits and batch orders into a Keras ``PyDataset``.
 """
+
 from __future__ import annotations
 
 import lightning as L

@@ -3,6 +3,7 @@
 Framework-neutral (numpy, seeded), so the Keras and the Lightning twin normalise on exactly the
 same pixels (``keras_models/mobilenet_transfer.py``, ``lit_models/mobilenet_transfer.py``).
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -4,6 +4,7 @@ Both twins are fed from here, so the Keras ``fit`` and the Lightning ``Trainer``
 same samples in the same batches in the same order, epoch after epoch. The torch and Keras
 adapters (``torch_adapter.py``, ``keras_adapter.py``) only wrap these arrays.
 """
+
 from __future__ import annotations
 
 import math
@@ -68,7 +69,9 @@ class BatchOrder:
             indices = np.random.default_rng([self.seed, epoch]).permutation(self.num_samples)
         else:
             indices = np.arange(self.num_samples)
-        return [indices[start : start + self.batch_size] for start in range(0, self.num_samples, self.batch_size)]
+        return [
+            indices[start : start + self.batch_size] for start in range(0, self.num_samples, self.batch_size)
+        ]
 
 
 def as_float32(x) -> np.ndarray:

@@ -16,6 +16,7 @@ Without ``path``, the bundled demo ``data/sales_demo.csv`` is used: a *generated
 table shaped like the course's (the course's own CSV is not redistributable); its ``source``
 says so in every output.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -69,6 +70,7 @@ def csv_line(row: int) -> int:
 
 # --- options -------------------------------------------------------------------------------------
 
+
 def column_list(value: list[str] | str | None) -> list[str] | None:
     """A list option as ``a,b``, ``[a, b]`` or a list -> ``["a", "b"]``; ``None`` stays ``None``.
 
@@ -84,8 +86,11 @@ def column_list(value: list[str] | str | None) -> list[str] | None:
     if text.startswith("[") and text.endswith("]"):
         text = text[1:-1]
     items = (item.strip() for item in text.split(","))
-    return [item[1:-1] if len(item) > 1 and item[0] == item[-1] and item[0] in "'\"" else item
-            for item in items if item]
+    return [
+        item[1:-1] if len(item) > 1 and item[0] == item[-1] and item[0] in "'\"" else item
+        for item in items
+        if item
+    ]
 
 
 def parse_fill(fill: str | None) -> tuple[str | None, str | None]:
@@ -97,7 +102,9 @@ def parse_fill(fill: str | None) -> tuple[str | None, str | None]:
         return method, None
     if method == "group_mean" and column:
         return method, column
-    raise DataError(f"--data.fill must be mean, median, drop or group_mean:COLUMN (e.g. group_mean:origin), not {fill!r}")
+    raise DataError(
+        f"--data.fill must be mean, median, drop or group_mean:COLUMN (e.g. group_mean:origin), not {fill!r}"
+    )
 
 
 def parse_delimiter(delimiter: str | None) -> str | None:
@@ -129,6 +136,7 @@ def unknown_column(role: str, name: str, columns: list[str], path: Path, flag: s
 
 # --- reading the file ----------------------------------------------------------------------------
 
+
 def read_bytes(path: Path) -> bytes:
     try:
         raw = path.read_bytes()
@@ -148,10 +156,14 @@ def decode(raw: bytes, path: Path, encoding: str | None) -> tuple[str, str]:
         try:
             return raw.decode(encoding).removeprefix("\ufeff"), f"{encoding} (--data.encoding)"
         except LookupError:
-            raise DataError(f"unknown encoding {encoding!r} for --data.encoding; e.g. utf-8, cp1252, latin-1") from None
+            raise DataError(
+                f"unknown encoding {encoding!r} for --data.encoding; e.g. utf-8, cp1252, latin-1"
+            ) from None
         except UnicodeDecodeError as error:
-            raise DataError(f"CSV {path} is not valid {encoding} (byte {error.start}); "
-                            "leave out --data.encoding to detect the encoding") from None
+            raise DataError(
+                f"CSV {path} is not valid {encoding} (byte {error.start}); "
+                "leave out --data.encoding to detect the encoding"
+            ) from None
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return raw.decode("utf-16").removeprefix("\ufeff"), "utf-16"
     for codec, label in (("utf-8-sig", "utf-8"), ("cp1252", "cp1252 (not valid UTF-8)")):
@@ -216,8 +228,12 @@ def check_header(names: list[str], path: Path) -> None:
         positions.setdefault(name, []).append(position)
     duplicated = {name: where for name, where in positions.items() if len(where) > 1}
     if duplicated:
-        named = "; ".join(f"'{name}' (columns {', '.join(map(str, where))})" for name, where in duplicated.items())
-        raise DataError(f"CSV {path} has duplicated column names: {named}; rename them so every column has its own name")
+        named = "; ".join(
+            f"'{name}' (columns {', '.join(map(str, where))})" for name, where in duplicated.items()
+        )
+        raise DataError(
+            f"CSV {path} has duplicated column names: {named}; rename them so every column has its own name"
+        )
 
 
 def data_lines(text: str, delimiter: str, width: int, path: Path) -> list[int]:
@@ -227,8 +243,10 @@ def data_lines(text: str, delimiter: str, width: int, path: Path) -> list[int]:
     try:
         for line, cells in itertools.islice(iter_rows(text, delimiter), 1, None):
             if len(cells) > width and any(cell.strip() for cell in cells[width:]):
-                raise DataError(f"line {line} of CSV {path} has {len(cells)} cells but the header has {width} "
-                                f"(delimiter {delimiter!r}); quote cells that contain the delimiter, or set --data.delimiter")
+                raise DataError(
+                    f"line {line} of CSV {path} has {len(cells)} cells but the header has {width} "
+                    f"(delimiter {delimiter!r}); quote cells that contain the delimiter, or set --data.delimiter"
+                )
             lines.append(line)
     except csv.Error as error:
         raise DataError(f"cannot read CSV {path}: {error}") from None
@@ -238,8 +256,15 @@ def data_lines(text: str, delimiter: str, width: int, path: Path) -> list[int]:
 def read_text(text: str, path: Path, delimiter: str, decimal: str, missing: list[str]) -> pd.DataFrame:
     """pandas' reading of the decoded text: blank and ``missing`` cells become NaN."""
     try:
-        return pd.read_csv(io.StringIO(text), sep=delimiter, decimal=decimal, na_values=[*missing, ""],
-                           keep_default_na=False, skipinitialspace=True, index_col=False)
+        return pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            decimal=decimal,
+            na_values=[*missing, ""],
+            keep_default_na=False,
+            skipinitialspace=True,
+            index_col=False,
+        )
     except pd.errors.EmptyDataError:
         raise DataError(f"CSV file is empty: {path}") from None
     except (pd.errors.ParserError, ValueError) as error:
@@ -265,7 +290,9 @@ def clean_text_columns(frame: pd.DataFrame, missing: list[str], decimal: str) ->
         stripped = values.map(lambda cell: cell.strip() if isinstance(cell, str) else cell)
         stripped = stripped.mask(stripped.isin(markers) | stripped.eq(""))
         numbers, present = to_numbers(stripped, decimal), stripped.dropna()
-        all_text = not present.empty and present.map(lambda cell: isinstance(cell, str)).all()  # not True/False
+        all_text = (
+            not present.empty and present.map(lambda cell: isinstance(cell, str)).all()
+        )  # not True/False
         is_numeric = all_text and numbers.notna().sum() == len(present)
         frame[name] = numbers if is_numeric else stripped
     return frame
@@ -281,8 +308,13 @@ class TableFile:
     decimal: str
 
 
-def read_table(path: Path, missing: list[str], delimiter: str | None = None, decimal: str | None = None,
-               encoding: str | None = None) -> TableFile:
+def read_table(
+    path: Path,
+    missing: list[str],
+    delimiter: str | None = None,
+    decimal: str | None = None,
+    encoding: str | None = None,
+) -> TableFile:
     """The CSV as a DataFrame with one column per header name, or a one-line ``DataError``."""
     text, encoding_used = decode(read_bytes(path), path, encoding)
     delimiter = delimiter or sniff_delimiter(text)
@@ -300,13 +332,16 @@ def read_table(path: Path, missing: list[str], delimiter: str | None = None, dec
     if frame.empty:
         raise DataError(f"CSV {path} has a header but no data rows")
     if len(frame.columns) != len(names):
-        raise DataError(f"cannot read CSV {path}: pandas found {len(frame.columns)} columns, the header has {len(names)}")
+        raise DataError(
+            f"cannot read CSV {path}: pandas found {len(frame.columns)} columns, the header has {len(names)}"
+        )
     frame.columns = names
     frame.index = lines if len(lines) == len(frame) else [csv_line(row) for row in range(len(frame))]
     return TableFile(clean_text_columns(frame, missing, decimal), encoding_used, delimiter, decimal)
 
 
 # --- columns -------------------------------------------------------------------------------------
+
 
 def column_kind(values: pd.Series) -> str:
     """``"binary"``, ``"numeric"``, ``"categorical"``, or one of ``LEFT_OUT``'s kinds."""
@@ -332,7 +367,9 @@ def column_kind(values: pd.Series) -> str:
 def is_date(present: pd.Series) -> bool:
     """Every cell an ISO date(-time) or a German ``dd.mm.yyyy`` date."""
     text = present.astype(str)
-    return any(pd.to_datetime(text, errors="coerce", format=form).notna().all() for form in ("ISO8601", "%d.%m.%Y"))
+    return any(
+        pd.to_datetime(text, errors="coerce", format=form).notna().all() for form in ("ISO8601", "%d.%m.%Y")
+    )
 
 
 def numbers_or_error(values: pd.Series, name: str) -> pd.Series:
@@ -340,9 +377,14 @@ def numbers_or_error(values: pd.Series, name: str) -> pd.Series:
     numbers = pd.to_numeric(values, errors="coerce").astype(np.float64)
     for row in np.flatnonzero((numbers.isna() & values.notna()).to_numpy()):
         cell = values.iloc[row]
-        hint = (f"; if it marks a missing value, add it to --data.missing (e.g. --data.missing '?,{cell}')"
-                if str(cell).strip().lower() in MISSING_LOOKING else "")
-        raise DataError(f"column '{name}' has a non-numeric value {cell!r} on line {line_of(values, row)}{hint}")
+        hint = (
+            f"; if it marks a missing value, add it to --data.missing (e.g. --data.missing '?,{cell}')"
+            if str(cell).strip().lower() in MISSING_LOOKING
+            else ""
+        )
+        raise DataError(
+            f"column '{name}' has a non-numeric value {cell!r} on line {line_of(values, row)}{hint}"
+        )
     for row in np.flatnonzero(np.isinf(numbers.to_numpy())):
         raise DataError(f"column '{name}' has an infinite value on line {line_of(values, row)}")
     return numbers
@@ -365,7 +407,11 @@ def missing_phrase(values: pd.Series) -> str:
     """``a missing value on line 3`` or ``6 missing values, the first on line 34``."""
     rows = np.flatnonzero(values.isna().to_numpy())
     line = line_of(values, int(rows[0]))
-    return f"a missing value on line {line}" if len(rows) == 1 else f"{len(rows)} missing values, the first on line {line}"
+    return (
+        f"a missing value on line {line}"
+        if len(rows) == 1
+        else f"{len(rows)} missing values, the first on line {line}"
+    )
 
 
 def is_copy(values: pd.Series, target: pd.Series) -> bool:
@@ -396,8 +442,9 @@ class Column:
     dropped: str | None = None
 
 
-def fill_missing(values: pd.Series, frame: pd.DataFrame, fill: tuple[str, str | None],
-                 fit_rows: np.ndarray) -> tuple[pd.Series, str]:
+def fill_missing(
+    values: pd.Series, frame: pd.DataFrame, fill: tuple[str, str | None], fit_rows: np.ndarray
+) -> tuple[pd.Series, str]:
     """Missing numbers filled by ``fill`` (statistics of the known values of ``fit_rows``), and
     what was done (``"mean 104.5"``, ``"group_mean:origin (europe 80.6, ...)"``)."""
     method, group = fill
@@ -409,9 +456,13 @@ def fill_missing(values: pd.Series, frame: pd.DataFrame, fill: tuple[str, str | 
     means = known.groupby(groups.iloc[fit_rows]).mean()
     filled = values.fillna(groups.map(means))
     for row in np.flatnonzero(filled.isna().to_numpy()):
-        raise DataError(f"--data.fill group_mean:{group}: the group {groups.iloc[row]!r} has no known "
-                        f"'{values.name}' value to average (line {line_of(values, row)}); use --data.fill mean")
-    shown = ", ".join(f"{key} {value:.6g}" for key, value in means.items() if groups[values.isna()].eq(key).any())
+        raise DataError(
+            f"--data.fill group_mean:{group}: the group {groups.iloc[row]!r} has no known "
+            f"'{values.name}' value to average (line {line_of(values, row)}); use --data.fill mean"
+        )
+    shown = ", ".join(
+        f"{key} {value:.6g}" for key, value in means.items() if groups[values.isna()].eq(key).any()
+    )
     return filled, f"group_mean:{group} ({shown})"
 
 
@@ -437,10 +488,13 @@ def column_text(column: dict) -> str:
         return f"left out: {column['dropped']}"
     if column["fill"] == "drop":
         return f"{column['encoding']}; {column['missing']} missing: rows left out"
-    return column["encoding"] + (f"; {column['missing']} missing filled with {column['fill']}" if column["fill"] else "")
+    return column["encoding"] + (
+        f"; {column['missing']} missing filled with {column['fill']}" if column["fill"] else ""
+    )
 
 
 # --- the datamodule ------------------------------------------------------------------------------
+
 
 class CSVDataModule(TabularDataModule):
     """A regression table from a CSV: x float32 (n_features,), y float32 (1,).
@@ -518,7 +572,9 @@ class CSVDataModule(TabularDataModule):
     def num_rows(self) -> int:
         rows = len(self.table)
         if rows < 5:
-            raise DataError(f"CSV {self.path} has {rows} usable data rows; at least 5 are needed to split train/val/test")
+            raise DataError(
+                f"CSV {self.path} has {rows} usable data rows; at least 5 are needed to split train/val/test"
+            )
         return rows
 
     # --- which columns, which rows
@@ -532,12 +588,21 @@ class CSVDataModule(TabularDataModule):
             if name not in columns:
                 listed = name in (self.features or [])
                 escaped = [n.replace("{", "{{").replace("}", "}}") for n in self.features or []]
-                corrected = "--data.features " + ",".join("{}" if n == name else e for n, e in zip(self.features or [], escaped))
-                raise unknown_column("feature column" if listed else "column", name, columns, self.path,
-                                     corrected if listed else "--data.exclude {}")
+                corrected = "--data.features " + ",".join(
+                    "{}" if n == name else e for n, e in zip(self.features or [], escaped)
+                )
+                raise unknown_column(
+                    "feature column" if listed else "column",
+                    name,
+                    columns,
+                    self.path,
+                    corrected if listed else "--data.exclude {}",
+                )
         if self.target in (self.features or []):
-            raise DataError(f"--data.features lists the target '{self.target}'; a model cannot take its answer "
-                            "as an input: leave it out of --data.features")
+            raise DataError(
+                f"--data.features lists the target '{self.target}'; a model cannot take its answer "
+                "as an input: leave it out of --data.features"
+            )
         chosen = self.features if self.features is not None else [c for c in columns if c != self.target]
         return [name for name in chosen if name not in self.exclude]
 
@@ -553,8 +618,10 @@ class CSVDataModule(TabularDataModule):
             elif kind in LEFT_OUT:
                 column.dropped = LEFT_OUT[kind]
             elif is_copy(frame[name], frame[self.target]):
-                raise DataError(f"column '{name}' is a copy of the target '{self.target}' (equal in every row) and "
-                                f"would leak the answer; leave it out with --data.exclude {name}")
+                raise DataError(
+                    f"column '{name}' is a copy of the target '{self.target}' (equal in every row) and "
+                    f"would leak the answer; leave it out with --data.exclude {name}"
+                )
             plan.append(column)
         return plan
 
@@ -565,10 +632,14 @@ class CSVDataModule(TabularDataModule):
         chosen = [column for column in plan if column.dropped in LEFT_OUT.values()]
         if chosen and all(column.kind == "constant" for column in chosen):
             names = ", ".join(f"'{column.name}'" for column in chosen)
-            raise DataError(f"every feature column of CSV {self.path} is constant ({names}): nothing to learn from; "
-                            "choose columns that vary with --data.features")
-        raise DataError(f"the CSV has no usable feature column besides the target "
-                        f"({'; '.join(f'{c.name}: {c.dropped}' for c in plan) or 'no other column'})")
+            raise DataError(
+                f"every feature column of CSV {self.path} is constant ({names}): nothing to learn from; "
+                "choose columns that vary with --data.features"
+            )
+        raise DataError(
+            f"the CSV has no usable feature column besides the target "
+            f"({'; '.join(f'{c.name}: {c.dropped}' for c in plan) or 'no other column'})"
+        )
 
     def check_missing(self, frame: pd.DataFrame, plan: list[Column]) -> np.ndarray:
         """Rows to drop for ``fill="drop"``; a missing value no fill covers is a ``DataError``."""
@@ -577,19 +648,27 @@ class CSVDataModule(TabularDataModule):
         for column in (c for c in plan if c.dropped is None and c.missing):
             values = frame[column.name]
             if method is None:
-                raise DataError(f"column '{column.name}' has {missing_phrase(values)}; choose a fill: {FILL_CHOICES}")
+                raise DataError(
+                    f"column '{column.name}' has {missing_phrase(values)}; choose a fill: {FILL_CHOICES}"
+                )
             if method == "drop":
                 drop |= values.isna().to_numpy()
                 column.fill = "drop"
             elif column.kind != "numeric":
-                raise DataError(f"column '{column.name}' is {column.kind} and has {missing_phrase(values)}; "
-                                f"--data.fill {method} fills numbers only: use --data.fill drop or fill the cells in the CSV")
+                raise DataError(
+                    f"column '{column.name}' is {column.kind} and has {missing_phrase(values)}; "
+                    f"--data.fill {method} fills numbers only: use --data.fill drop or fill the cells in the CSV"
+                )
         if group is not None:
             if group not in frame.columns:
-                raise unknown_column("group column", group, list(frame.columns), self.path, "--data.fill group_mean:{}")
+                raise unknown_column(
+                    "group column", group, list(frame.columns), self.path, "--data.fill group_mean:{}"
+                )
             if frame[group].isna().any():
-                raise DataError(f"the group column '{group}' of --data.fill group_mean:{group} has "
-                                f"{missing_phrase(frame[group])}; choose a group column without gaps")
+                raise DataError(
+                    f"the group column '{group}' of --data.fill group_mean:{group} has "
+                    f"{missing_phrase(frame[group])}; choose a group column without gaps"
+                )
         return drop
 
     def prepare(self) -> pd.DataFrame:
@@ -603,10 +682,15 @@ class CSVDataModule(TabularDataModule):
         plan = self.plan_columns(frame)
         self.check_usable(plan)
         frame = frame.copy()
-        for column in (c for c in plan if c.dropped is None and c.kind == "numeric"):  # garbage cells named now
+        for column in (
+            c for c in plan if c.dropped is None and c.kind == "numeric"
+        ):  # garbage cells named now
             frame[column.name] = numbers_or_error(frame[column.name], column.name)
         drop = self.check_missing(frame, plan)
-        self._rows_dropped = {"missing target": self._target_missing, "missing feature value (--data.fill drop)": int(drop.sum())}
+        self._rows_dropped = {
+            "missing target": self._target_missing,
+            "missing feature value (--data.fill drop)": int(drop.sum()),
+        }
         self._columns = plan
         return frame[~drop]
 
@@ -628,9 +712,12 @@ class CSVDataModule(TabularDataModule):
         return as_float32(features.to_numpy()), y
 
     def width_warnings(self, width: int) -> list[str]:
-        return [f"column '{c.name}' is text with {c.width} distinct values and becomes {c.width} of the {width} "
-                f"inputs; leave it out with --data.exclude {c.name}"
-                for c in self._columns if c.dropped is None and c.kind == "categorical" and c.width > MAX_ONE_HOT]
+        return [
+            f"column '{c.name}' is text with {c.width} distinct values and becomes {c.width} of the {width} "
+            f"inputs; leave it out with --data.exclude {c.name}"
+            for c in self._columns
+            if c.dropped is None and c.kind == "categorical" and c.width > MAX_ONE_HOT
+        ]
 
     # --- the report
 
@@ -638,28 +725,38 @@ class CSVDataModule(TabularDataModule):
     def notes(self) -> list[str]:
         """One line per column left out for its kind, e.g. ``dropped date column 'date'``."""
         self.setup()
-        return [f"dropped {c.kind} column '{c.name}'" for c in self._columns
-                if c.kind in LEFT_OUT and c.dropped == LEFT_OUT[c.kind]]
+        return [
+            f"dropped {c.kind} column '{c.name}'"
+            for c in self._columns
+            if c.kind in LEFT_OUT and c.dropped == LEFT_OUT[c.kind]
+        ]
 
     @property
     def report(self) -> dict:
         """What was read and what became of every column, JSON-ready (set up on first use)::
 
-            {"source", "file", "encoding", "delimiter", "decimal", "missing_values", "fill",
-             "rows", "rows_used", "rows_dropped": {reason: count}, "target": {"name", "kind", "missing"},
-             "columns": [{"name", "kind", "missing", "encoding", "width", "fill", "dropped"}, ...],
-             "input_width", "warnings": [...]}
+        {"source", "file", "encoding", "delimiter", "decimal", "missing_values", "fill",
+         "rows", "rows_used", "rows_dropped": {reason: count}, "target": {"name", "kind", "missing"},
+         "columns": [{"name", "kind", "missing", "encoding", "width", "fill", "dropped"}, ...],
+         "input_width", "warnings": [...]}
         """
         self.setup()
         method, group = self.fill
         return {
-            "source": self.source, "file": str(self.path), "encoding": self.file.encoding,
-            "delimiter": self.file.delimiter, "decimal": self.file.decimal,
-            "missing_values": [*self.missing, "(blank)"], "fill": method and (f"{method}:{group}" if group else method),
-            "rows": len(self.frame), "rows_used": len(self.table), "rows_dropped": dict(self._rows_dropped),
+            "source": self.source,
+            "file": str(self.path),
+            "encoding": self.file.encoding,
+            "delimiter": self.file.delimiter,
+            "decimal": self.file.decimal,
+            "missing_values": [*self.missing, "(blank)"],
+            "fill": method and (f"{method}:{group}" if group else method),
+            "rows": len(self.frame),
+            "rows_used": len(self.table),
+            "rows_dropped": dict(self._rows_dropped),
             "target": {"name": self.target, "kind": "numeric", "missing": self._target_missing},
             "columns": [asdict(column) for column in self._columns],
-            "input_width": self.input_dim, "warnings": list(self._warnings),
+            "input_width": self.input_dim,
+            "warnings": list(self._warnings),
         }
 
     def report_text(self) -> str:
@@ -668,8 +765,10 @@ class CSVDataModule(TabularDataModule):
         delimiter = "tab" if report["delimiter"] == "\t" else repr(report["delimiter"])
         dropped = ", ".join(f"{count} for {why}" for why, count in report["rows_dropped"].items() if count)
         markers = "".join(f"{marker!r}, " for marker in self.missing)
-        read = (f"columns of {self.path.name}: {report['encoding']}, delimiter {delimiter}, "
-                f"decimal {report['decimal']!r}, missing: {markers}blank cells")
+        read = (
+            f"columns of {self.path.name}: {report['encoding']}, delimiter {delimiter}, "
+            f"decimal {report['decimal']!r}, missing: {markers}blank cells"
+        )
         rows = f"  {report['rows']} rows, {report['rows_used']} used{f' (left out: {dropped})' if dropped else ''}"
         lines = [read, f"{rows} · target '{self.target}'"]
         name_width = min(24, max(len(c["name"]) for c in report["columns"]))

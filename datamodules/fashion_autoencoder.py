@@ -5,6 +5,7 @@ named offline substitute). The course fits the autoencoders on **all** training 
 validates on the test images: here train = the vision split's validation + training images
 (in the original order), val = test = the test images.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -36,10 +37,25 @@ class FashionDenoisingData(FashionAutoencoderData):
     images. Twins: ``fashion_denoising_ae``.
     """
 
-    def __init__(self, source: Source = "download", data_dir: str | None = None, batch_size: int = 32, seed: int = 0,
-                 limit_train: int | None = None, limit_eval: int | None = None, noise_factor: float = 0.2,
-                 noise_seed: int = 0):
-        super().__init__(source=source, data_dir=data_dir, batch_size=batch_size, seed=seed, limit_train=limit_train, limit_eval=limit_eval)
+    def __init__(
+        self,
+        source: Source = "download",
+        data_dir: str | None = None,
+        batch_size: int = 32,
+        seed: int = 0,
+        limit_train: int | None = None,
+        limit_eval: int | None = None,
+        noise_factor: float = 0.2,
+        noise_seed: int = 0,
+    ):
+        super().__init__(
+            source=source,
+            data_dir=data_dir,
+            batch_size=batch_size,
+            seed=seed,
+            limit_train=limit_train,
+            limit_eval=limit_eval,
+        )
         self.noise_factor = noise_factor
         self.noise_seed = noise_seed
 

@@ -1,4 +1,5 @@
 """Iris (COURSE.md, Day 1 exercise): 150 flowers, 4 features, 3 species; ships with scikit-learn."""
+
 from __future__ import annotations
 
 import numpy as np

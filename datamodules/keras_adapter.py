@@ -7,6 +7,7 @@ Keras' prefetching and iterator handling can never reorder or mix epochs, and ep
 exactly the batches the torch adapter yields for epoch k. Validation and test batches are the
 unshuffled arrays cut every ``batch_size``.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -39,7 +40,8 @@ def keras_train_data(datamodule, first_epoch=0) -> tuple[tf.data.Dataset, int]:
     order = datamodule.batch_order("train")
     start = first_epoch if callable(first_epoch) else (lambda: first_epoch)
     dataset = tf.data.Dataset.from_generator(
-        lambda: epoch_stream(x, y, order, start(), datamodule.train_transform), output_signature=_signature(x, y)
+        lambda: epoch_stream(x, y, order, start(), datamodule.train_transform),
+        output_signature=_signature(x, y),
     )
     return dataset.prefetch(tf.data.AUTOTUNE), order.num_batches
 

@@ -7,6 +7,7 @@ Samples: the first ``n_steps`` values (steps, 1) float32; target: the next value
 Split 7,000 / 2,000 / 1,000 of 10,000 series (train / validation / test), in generation order.
 Twins: ``series_linear``, ``series_simple_rnn``, ``series_lstm``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -56,7 +57,9 @@ class SeriesDataModule(ArrayDataModule):
         if len(split) != 3 or abs(sum(split) - 1.0) > 1e-9 or min(split) <= 0:
             raise DataError(f"split must be three positive fractions that sum to 1, got {list(split)}")
         if n_steps < 2 or n_series < 3:
-            raise DataError(f"need n_steps >= 2 and n_series >= 3, got n_steps={n_steps}, n_series={n_series}")
+            raise DataError(
+                f"need n_steps >= 2 and n_series >= 3, got n_steps={n_steps}, n_series={n_series}"
+            )
         self.n_series, self.n_steps, self.split, self.data_seed = n_series, n_steps, list(split), data_seed
 
     def load_splits(self) -> ArraySplits:
@@ -64,7 +67,9 @@ class SeriesDataModule(ArrayDataModule):
         x, y = series[:, :-1], series[:, -1]
         train_end = round(self.n_series * self.split[0])
         val_end = train_end + round(self.n_series * self.split[1])
-        return ArraySplits(x[:train_end], y[:train_end], x[train_end:val_end], y[train_end:val_end], x[val_end:], y[val_end:])
+        return ArraySplits(
+            x[:train_end], y[:train_end], x[train_end:val_end], y[train_end:val_end], x[val_end:], y[val_end:]
+        )
 
     def model_inputs(self) -> dict:
         return {"input_shape": list(self.input_shape)}

@@ -5,6 +5,7 @@ The course preprocesses the whole table (missing-value fill, ``StandardScaler``)
 ``preprocess_fit="all"`` reproduces that faithfully (the default, to match the course's
 numbers); ``preprocess_fit="train"`` fits the same steps on the training rows only.
 """
+
 from __future__ import annotations
 
 from typing import Literal
@@ -64,5 +65,7 @@ class TabularDataModule(ArrayDataModule):
         train_rows, test_rows = train_test_split(rows, test_size=self.test_size, random_state=self.split_seed)
         fit_rows = rows if self.preprocess_fit == "all" else np.sort(train_rows)
         x, y = self.features_and_target(fit_rows)
-        x_train, y_train, x_val, y_val = keras_validation_split(x[train_rows], y[train_rows], self.validation_split)
+        x_train, y_train, x_val, y_val = keras_validation_split(
+            x[train_rows], y[train_rows], self.validation_split
+        )
         return ArraySplits(x_train, y_train, x_val, y_val, x[test_rows], y[test_rows])

@@ -9,11 +9,13 @@ of a batch, the dataset slices all tensors with it. The sampler follows ``BatchO
 Lightning calls its ``set_epoch`` at every epoch start, so epoch k uses the same batches as
 the Keras adapter's epoch k.
 """
+
 from __future__ import annotations
 
-import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
+
+import numpy as np
 
 from .core import BatchOrder
 
@@ -84,7 +86,9 @@ class TransformedBatches(Dataset):
     def __getitem__(self, key):
         epoch, indices = key
         indices = indices.numpy()
-        return to_torch_layout(self.transform(self.x[indices], indices, epoch)), torch.from_numpy(self.y[indices])
+        return to_torch_layout(self.transform(self.x[indices], indices, epoch)), torch.from_numpy(
+            self.y[indices]
+        )
 
 
 class EpochKeyedBatchSampler(EpochBatchSampler):
@@ -95,11 +99,14 @@ class EpochKeyedBatchSampler(EpochBatchSampler):
             yield self.epoch, indices
 
 
-def batch_loader(x: np.ndarray, y: np.ndarray, order: BatchOrder, rank: int = 0, world_size: int = 1,
-                 transform=None) -> DataLoader:
+def batch_loader(
+    x: np.ndarray, y: np.ndarray, order: BatchOrder, rank: int = 0, world_size: int = 1, transform=None
+) -> DataLoader:
     """A ``DataLoader`` over ``(x, y)`` whose batches follow ``order`` (this process's shards);
     ``transform(x_batch, indices, epoch)`` (training augmentation) is applied to each batch when given."""
     if transform is not None:
         sampler = EpochKeyedBatchSampler(order, rank, world_size)
         return DataLoader(TransformedBatches(x, y, transform), sampler=sampler, batch_size=None)
-    return DataLoader(TensorBatches(x, y), sampler=EpochBatchSampler(order, rank, world_size), batch_size=None)
+    return DataLoader(
+        TensorBatches(x, y), sampler=EpochBatchSampler(order, rank, world_size), batch_size=None
+    )

@@ -9,6 +9,7 @@
 Data and arguments come from the model's config under the test profile (``configs/test/``) plus
 the exercise's small-data overrides, so both twins are built exactly as the parity suite builds them.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -54,7 +55,9 @@ class Bench:
     # --- loading and building ------------------------------------------------------------------
 
     def load(self):
-        loaded = load_reference(self.exercise) if self.path is None else load_file(self.path, self.exercise.name)
+        loaded = (
+            load_reference(self.exercise) if self.path is None else load_file(self.path, self.exercise.name)
+        )
         self.module, self.participant = loaded
         return self.participant
 

@@ -8,6 +8,7 @@ Grading uses the test profile (``configs/test/``) and the small data below, so t
 
 This module imports neither torch nor TensorFlow (``exercise list`` stays instant).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -69,51 +70,96 @@ class Exercise:
 
     def record(self) -> dict:
         """The ``exercise list --json`` entry."""
-        return {"id": self.id, "day": self.day, "topic": self.topic, "reference": self.reference, "write": self.write}
+        return {
+            "id": self.id,
+            "day": self.day,
+            "topic": self.topic,
+            "reference": self.reference,
+            "write": self.write,
+        }
 
 
 EXERCISES: tuple[Exercise, ...] = (
     Exercise(
-        "tabular_mlp", 1, "tabular MLP (regression)", "mpg_regression", LIGHTNING,
-        "lit_models.tabular_mlp", "TabularMLP",
+        "tabular_mlp",
+        1,
+        "tabular MLP (regression)",
+        "mpg_regression",
+        LIGHTNING,
+        "lit_models.tabular_mlp",
+        "TabularMLP",
         "Dense ↔ nn.Linear + nn.ReLU; Keras' glorot-uniform/zero init; Keras' SGD and Adam (epsilon 1e-7, its update rule)",
         extra_steps={"one Adam step": {"optimizer": "adam", "learning_rate": 0.001}},
     ),
     Exercise(
-        "cnn", 1, "CNN (image classification)", "mnist_cnn", LIGHTNING,
-        "lit_models.image_classifiers", "ConvClassifier",
+        "cnn",
+        1,
+        "CNN (image classification)",
+        "mnist_cnn",
+        LIGHTNING,
+        "lit_models.image_classifiers",
+        "ConvClassifier",
         "Conv2D ↔ nn.Conv2d on NCHW: 'same' padding, MaxPooling, the flatten order (C,H,W vs H,W,C), logits vs softmax",
         data={"source": "digits", "image_size": 16, "limit_train": 64, "limit_eval": 32, "batch_size": 16},
         batch=16,
     ),
     Exercise(
-        "kmeans", 2, "K-Means (clustering)", "iris_kmeans", KERAS,
-        "keras_models.kmeans", "KMeans",
+        "kmeans",
+        2,
+        "K-Means (clustering)",
+        "iris_kmeans",
+        KERAS,
+        "keras_models.kmeans",
+        "KMeans",
         "REVERSE: Lloyd steps without gradients in Keras — a custom train_step, weights added by add_weight, an epoch-end callback",
     ),
     Exercise(
-        "lstm", 2, "RNN/LSTM (time series)", "series_lstm", KERAS,
-        "keras_models.sequence_regressor", "SequenceRNN",
+        "lstm",
+        2,
+        "RNN/LSTM (time series)",
+        "series_lstm",
+        KERAS,
+        "keras_models.sequence_regressor",
+        "SequenceRNN",
         "REVERSE: nn.LSTM ↔ keras LSTM: return_sequences, one bias vs torch's two, orthogonal recurrent init, unit forget bias",
         data={"n_series": 100},
     ),
     Exercise(
-        "autoencoder", 3, "convolutional denoising autoencoder", "fashion_denoising_ae", LIGHTNING,
-        "lit_models.autoencoders", "DenoisingAutoencoder",
+        "autoencoder",
+        3,
+        "convolutional denoising autoencoder",
+        "fashion_denoising_ae",
+        LIGHTNING,
+        "lit_models.autoencoders",
+        "DenoisingAutoencoder",
         "strided 'same' Conv2D and Conv2DTranspose in torch: where Keras pads, output_padding, cropping",
         data={"limit_train": 32, "limit_eval": 16},
     ),
     Exercise(
-        "dcgan", 3, "GAN (DCGAN)", "mnist_dcgan", LIGHTNING,
-        "lit_models.dcgan", "DCGAN",
+        "dcgan",
+        3,
+        "GAN (DCGAN)",
+        "mnist_dcgan",
+        LIGHTNING,
+        "lit_models.dcgan",
+        "DCGAN",
         "manual optimization with two optimizers; BatchNorm momentum/epsilon, LeakyReLU slope, channels-last Reshape",
-        batch=16, dropout=True,
+        batch=16,
+        dropout=True,
     ),
     Exercise(
-        "transfer", 3, "transfer learning (MobileNetV2)", "cats_dogs_transfer", LIGHTNING,
-        "lit_models.mobilenet_transfer", "MobileNetV2Transfer",
+        "transfer",
+        3,
+        "transfer learning (MobileNetV2)",
+        "cats_dogs_transfer",
+        LIGHTNING,
+        "lit_models.mobilenet_transfer",
+        "MobileNetV2Transfer",
         "a frozen base (trainable vs non-trainable counts), GlobalAveragePooling2D, Dropout, a Dense(1) logit",
-        data={"num_images": 16}, batch=16, check_init=False, dropout=True,
+        data={"num_images": 16},
+        batch=16,
+        check_init=False,
+        dropout=True,
     ),
 )
 

@@ -8,6 +8,7 @@
 missing file) ends with one line ``exercise: error: ...`` and exit status 2.
 ``EXERCISE_DEBUG=1`` prints the traceback of a failing step.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,7 +40,9 @@ def make_parser() -> Parser:
     parser = Parser(prog="exercise", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="{list,start,check}")
     listing = commands.add_parser("list", help="the exercises in course order")
-    listing.add_argument("--json", action="store_true", help="a JSON list of {id, day, topic, reference, write}")
+    listing.add_argument(
+        "--json", action="store_true", help="a JSON list of {id, day, topic, reference, write}"
+    )
     start = commands.add_parser("start", help="copy an exercise's skeleton to DIR/ID.py (never overwrites)")
     start.add_argument("id")
     start.add_argument("--dir", default=DEFAULT_DIR, help=f"where to put it (default {DEFAULT_DIR}/)")
@@ -47,7 +50,9 @@ def make_parser() -> Parser:
     check.add_argument("id")
     source = check.add_mutually_exclusive_group()
     source.add_argument("--file", type=Path, help=f"your file (default {DEFAULT_DIR}/ID.py)")
-    source.add_argument("--solution", action="store_true", help="grade the project's reference solution (passes)")
+    source.add_argument(
+        "--solution", action="store_true", help="grade the project's reference solution (passes)"
+    )
     source.add_argument("--skeleton", action="store_true", help="grade the pristine skeleton (fails)")
     check.add_argument("--json", type=Path, metavar="PATH", help="also write the steps as JSON to PATH")
     return parser
@@ -60,6 +65,7 @@ def exercise_of(exercise_id: str):
 
 
 # --- commands ------------------------------------------------------------------------------------
+
 
 def cmd_list(args) -> int:
     if args.json:
@@ -75,12 +81,16 @@ def cmd_start(args) -> int:
     exercise = exercise_of(args.id)
     target = Path(args.dir) / f"{exercise.id}.py"
     if target.exists():
-        raise ExerciseError(f"{target} exists already and is never overwritten: check it with "
-                            f"`exercise check {exercise.id}{_file_flag(target)}`, or move it away to start afresh")
+        raise ExerciseError(
+            f"{target} exists already and is never overwritten: check it with "
+            f"`exercise check {exercise.id}{_file_flag(target)}`, or move it away to start afresh"
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     with resources.as_file(skeleton_path(exercise.id)) as skeleton:
         shutil.copyfile(skeleton, target)
-    print(f"copied the {exercise.id} skeleton to {target}: replace each TODO (`raise NotImplementedError(...)`) by your code,")
+    print(
+        f"copied the {exercise.id} skeleton to {target}: replace each TODO (`raise NotImplementedError(...)`) by your code,"
+    )
     print(f"then run: exercise check {exercise.id}{_file_flag(target)}")
     return 0
 
@@ -110,7 +120,9 @@ def cmd_check(args) -> int:
         raise ExerciseError(f"cannot write {args.json}: the folder {args.json.parent} does not exist")
     with contextlib.ExitStack() as stack:
         path = _source(args, exercise, stack)
-        from twins.frameworks import import_tensorflow_quietly  # torch and torchvision first, then TF with its start-up lines muted
+        from twins.frameworks import (
+            import_tensorflow_quietly,
+        )  # torch and torchvision first, then TF with its start-up lines muted
 
         import_tensorflow_quietly()
         from .grading import grade
@@ -135,12 +147,15 @@ def main(argv: list[str] | None = None) -> int:
     except ExerciseError as error:
         print(f"exercise: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except Exception as error:  # noqa: BLE001 - one line, not a traceback (EXERCISE_DEBUG=1 shows it)
+    except Exception as error:
         if os.environ.get("EXERCISE_DEBUG"):
             raise
         from twins.errors import BadInput
 
-        print(f"exercise: error: {str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}", file=sys.stderr)
+        print(
+            f"exercise: error: {str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}",
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT if isinstance(error, BadInput) else EXIT_FAILED
 
 

@@ -1,8 +1,9 @@
 """Grade one participant's twin: run the steps in order, stop at the first failure, attach hints.
 
-    from exercises.grading import grade
-    result = grade(BY_ID["cnn"], Path("my_exercises/cnn.py"))   # path None: the reference solution
+from exercises.grading import grade
+result = grade(BY_ID["cnn"], Path("my_exercises/cnn.py"))   # path None: the reference solution
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -92,11 +93,18 @@ def hints_for(bench: Bench, step: Step, error: BaseException) -> list[str]:
     focus = bench.focus
     try:
         difference = _difference(bench, step)
-    except Exception:  # noqa: BLE001 - the trace is a help, never a second failure
+    except Exception:
         difference = None
     context = hinting.Context(
-        step.category, error, bench.exercise, part(focus.get("yours")), part(focus.get("reference")),
-        part(focus.get("twin")), focus.get("yours"), focus.get("reference"), difference,
+        step.category,
+        error,
+        bench.exercise,
+        part(focus.get("yours")),
+        part(focus.get("reference")),
+        part(focus.get("twin")),
+        focus.get("yours"),
+        focus.get("reference"),
+        difference,
     )
     return hinting.collect(context)
 
@@ -105,7 +113,7 @@ def run_step(bench: Bench, step: Step) -> StepResult:
     try:
         with quiet():
             return StepResult(step.name, True, step.run(bench))
-    except Exception as error:  # noqa: BLE001 - the participant's code may raise anything: that is the finding
+    except Exception as error:
         if os.environ.get(DEBUG_ENV):
             traceback.print_exception(error, file=sys.stderr)
         with quiet():

@@ -3,13 +3,16 @@
 The hint functions live in ``hints.py`` (traps of a Lightning twin) and ``hints_keras.py`` (traps
 of a Keras twin, the reverse exercises); importing them registers them (``grading.py`` does).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from .catalogue import Exercise
 
-HINTS: list[tuple[frozenset, str, object]] = []  # (categories, framework of the participant's twin or "", function)
+HINTS: list[
+    tuple[frozenset, str, object]
+] = []  # (categories, framework of the participant's twin or "", function)
 
 
 @dataclass
@@ -31,9 +34,11 @@ class Context:
 
 def hint(*categories: str, framework: str = ""):
     """Register a hint function for steps of these categories (and one framework, if given)."""
+
     def register(function):
         HINTS.append((frozenset(categories), framework, function))
         return function
+
     return register
 
 
@@ -44,8 +49,6 @@ def collect(context: Context) -> list[str]:
         if context.category in categories and framework in ("", context.exercise.write):
             try:
                 found += function(context) or []
-            except Exception:  # noqa: BLE001 - a hint must never hide the step's own message
+            except Exception:
                 continue
     return list(dict.fromkeys(found))
-
-

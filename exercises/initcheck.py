@@ -9,6 +9,7 @@ kernels). Draws are pooled until the smallest random tensor has ~500 values, so 
 correct twin is within a few percent and torch's default init (kaiming-uniform, about half
 Keras' glorot spread for these layers) is far outside.
 """
+
 from __future__ import annotations
 
 import math
@@ -28,15 +29,20 @@ def torch_weights(model) -> list[tuple[str, np.ndarray]]:
         tensor_names = [n for n, _ in module.named_parameters(recurse=False)]
         tensor_names += [n for n, _ in module.named_buffers(recurse=False) if n != "num_batches_tracked"]
         for name, tensor in zip(tensor_names, torch_tensors(module)):
-            out.append((f"{type(module).__name__} '{names[module]}' {name}", tensor.detach().cpu().numpy().copy()))
+            out.append(
+                (f"{type(module).__name__} '{names[module]}' {name}", tensor.detach().cpu().numpy().copy())
+            )
     return out
 
 
 def keras_weights(model) -> list[tuple[str, np.ndarray]]:
     """``[(label, array)]`` of every Keras weight, in the weight transfer's order (layers by
     position: Keras numbers its automatic layer names on, model after model)."""
-    return [(f"{type(layer).__name__} layer {index} {w.name}", np.asarray(w).copy())
-            for index, layer in enumerate(keras_weighted_layers(model), start=1) for w in layer.weights]
+    return [
+        (f"{type(layer).__name__} layer {index} {w.name}", np.asarray(w).copy())
+        for index, layer in enumerate(keras_weighted_layers(model), start=1)
+        for w in layer.weights
+    ]
 
 
 def _orthogonal(array: np.ndarray) -> bool:
@@ -67,7 +73,9 @@ def describe_random(arrays: list[np.ndarray]) -> str:
 
 def random_tensor_sizes(first, second) -> list[int]:
     """Sizes of the tensors that differ between two draws (the randomly initialised ones)."""
-    return [a.size for (_, a), (_, b) in zip(first, second) if a.shape == b.shape and not np.array_equal(a, b)]
+    return [
+        a.size for (_, a), (_, b) in zip(first, second) if a.shape == b.shape and not np.array_equal(a, b)
+    ]
 
 
 def draws_needed(first, second, most: int) -> int:
@@ -82,7 +90,11 @@ def compare_tensor(yours: list[np.ndarray], reference: list[np.ndarray]) -> str 
     if all(np.array_equal(reference[0], r) for r in reference[1:]):  # deterministic in the reference
         if np.allclose(yours[0], reference[0], atol=1e-6):
             return None
-        mine = describe_constant(yours[0]) if all(np.array_equal(yours[0], y) for y in yours[1:]) else describe_random(yours)
+        mine = (
+            describe_constant(yours[0])
+            if all(np.array_equal(yours[0], y) for y in yours[1:])
+            else describe_random(yours)
+        )
         return f"starts as {mine}, the reference as {describe_constant(reference[0])}"
     if all(np.array_equal(yours[0], y) for y in yours[1:]):
         return f"is the same at every seed ({describe_constant(yours[0])}), the reference draws it at random ({describe_random(reference)})"

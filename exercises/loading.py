@@ -3,6 +3,7 @@
 The participant's file defines the reference's class (or Keras builder function) under the same
 name. Errors raised from it are reported with the line of the participant's file they came from.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -17,6 +18,7 @@ from twins.errors import BadInput
 from .catalogue import Exercise
 
 _counter = itertools.count()
+
 
 def load_file(path: Path, name: str):
     """``(module, the object called name)`` from the Python file at ``path``.
@@ -44,7 +46,9 @@ def where_in(error: BaseException, path: Path | None) -> str:
     if path is None:
         return ""
     target = str(Path(path).resolve())
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if str(Path(f.filename).resolve()) == target]
+    frames = [
+        f for f in traceback.extract_tb(error.__traceback__) if str(Path(f.filename).resolve()) == target
+    ]
     if not frames:
         return ""
     frame = frames[-1]

@@ -1,11 +1,12 @@
 """The result of a grading: a checklist on the terminal, and the ``--json`` record.
 
-    exercise cnn · your Lightning twin (my_exercises/cnn.py) against the Keras twin of mnist_cnn
-      ✓ loads                                ConvClassifier found in my_exercises/cnn.py
-      ✗ output shapes                        output shapes differ: keras (16, 10), lightning (16, 12)
-          hint: Linear layer 2 ('classifier.3') has 12 units, reference 10
-      · parameter counts                      not run: an earlier step failed
+exercise cnn · your Lightning twin (my_exercises/cnn.py) against the Keras twin of mnist_cnn
+  ✓ loads                                ConvClassifier found in my_exercises/cnn.py
+  ✗ output shapes                        output shapes differ: keras (16, 10), lightning (16, 12)
+      hint: Linear layer 2 ('classifier.3') has 12 units, reference 10
+  · parameter counts                      not run: an earlier step failed
 """
+
 from __future__ import annotations
 
 import json
@@ -37,12 +38,20 @@ class Grade:
 
     def record(self) -> dict:
         """``{"exercise", "passed", "steps": [{"name", "passed", "message", "hints"}]}``."""
-        return {"exercise": self.exercise, "passed": self.passed, "steps": [asdict(step) for step in self.steps]}
+        return {
+            "exercise": self.exercise,
+            "passed": self.passed,
+            "steps": [asdict(step) for step in self.steps],
+        }
 
 
 def header(exercise: Exercise, path: Path | None) -> str:
     framework = {"lightning": "Lightning", "keras": "Keras"}
-    source = f"your {framework[exercise.write]} twin ({path})" if path else f"the reference solution ({exercise.module})"
+    source = (
+        f"your {framework[exercise.write]} twin ({path})"
+        if path
+        else f"the reference solution ({exercise.module})"
+    )
     return f"exercise {exercise.id} · {source} against the {framework[exercise.other]} twin of {exercise.reference}"
 
 
@@ -56,8 +65,10 @@ def summary(grade: Grade, exercise: Exercise) -> str:
     if grade.passed:
         return f"✓ all {len(grade.steps)} steps passed: your twin is the reference's twin."
     failed = next(s for s in ran if not s.passed)
-    return (f"✗ step {len(ran)} of {len(grade.steps)} failed ({failed.name}). Fix it, then run "
-            f"`exercise check {exercise.id}` again.")
+    return (
+        f"✗ step {len(ran)} of {len(grade.steps)} failed ({failed.name}). Fix it, then run "
+        f"`exercise check {exercise.id}` again."
+    )
 
 
 def write_json(grade: Grade, path: Path) -> None:

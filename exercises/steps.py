@@ -6,19 +6,21 @@ transfer, one training step in stages (loss, gradients, updates; the GAN and Llo
 ``twins.parity.steps``), and a short trajectory of whole fits from identical weights and
 batches. Later steps need the earlier ones, so grading stops at the first failure.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable
 
-import lit_models  # noqa: F401  - torch and torchvision before TensorFlow, always
 import torchvision  # noqa: F401
-import keras
-import lightning as L
 from torch import nn
 
+import keras
+import lightning as L
+
+import lit_models  # noqa: F401  - torch and torchvision before TensorFlow, always
 from twins import parity
 from twins.parity.counts import extra_torch_parameters, keras_counts, torch_counts
 from twins.transfer import keras_to_torch, paired_layers, torch_tensors
@@ -55,6 +57,7 @@ def training_kind(bench: Bench) -> str:
 
 # --- the steps -----------------------------------------------------------------------------------
 
+
 def loads(bench: Bench) -> str:
     bench.load()
     where = bench.path if bench.path else f"{bench.exercise.module} (the reference solution)"
@@ -68,8 +71,10 @@ def _check_kind(bench: Bench, model) -> None:
     if bench.exercise.write != LIGHTNING and not isinstance(model, keras.Model):
         raise StepFailure(f"{name}(...) returned {type(model).__name__}, not a keras.Model: return the model")
     if bench.exercise.write != LIGHTNING and not getattr(model, "compiled", False):
-        raise StepFailure(f"{name}(...) returned an uncompiled model: compile it with the config's recipe "
-                          "(keras_models.base.compile_course_model does it)")
+        raise StepFailure(
+            f"{name}(...) returned an uncompiled model: compile it with the config's recipe "
+            "(keras_models.base.compile_course_model does it)"
+        )
 
 
 def builds(bench: Bench) -> str:
@@ -99,9 +104,18 @@ def _count_delta(lightning, keras_model, yours_side: str) -> str:
         if delta:
             break
     if not delta:
-        delta, what = torch_counts(lightning)["trainable"] - sum(extras.values()) - keras_counts(keras_model)["trainable"], " trainable"
+        delta, what = (
+            torch_counts(lightning)["trainable"]
+            - sum(extras.values())
+            - keras_counts(keras_model)["trainable"],
+            " trainable",
+        )
     mark = " (yours)" if yours_side == "torch" else ""
-    return f" — the torch side{mark} has {abs(delta):,} {'more' if delta > 0 else 'fewer'}{what} parameters" if delta else ""
+    return (
+        f" — the torch side{mark} has {abs(delta):,} {'more' if delta > 0 else 'fewer'}{what} parameters"
+        if delta
+        else ""
+    )
 
 
 def counts(bench: Bench, part: str | None = None) -> str:
@@ -113,7 +127,9 @@ def counts(bench: Bench, part: str | None = None) -> str:
         raise parity.ParityError(f"{error}{_count_delta(lightning, keras_model, side)}") from None
     k, explained = record["keras"], record["explained"]
     text = f"{k['trainable']:,} trainable + {k['non_trainable']:,} non-trainable, equal layer by layer"
-    return text + (f" (torch's {explained:,} extra = its second recurrent bias, explained)" if explained else "")
+    return text + (
+        f" (torch's {explained:,} extra = its second recurrent bias, explained)" if explained else ""
+    )
 
 
 def _draw(bench: Bench, who: str, seed: int, part: str | None):
@@ -134,7 +150,11 @@ def initialisation(bench: Bench, part: str | None = None) -> str:
     yours = [_draw(bench, "yours", seed, part) for seed in range(count)]
     problems = initcheck.compare(yours, reference)
     if problems:
-        more = f" (and {len(problems) - 1} more tensor{'s' if len(problems) > 2 else ''})" if len(problems) > 1 else ""
+        more = (
+            f" (and {len(problems) - 1} more tensor{'s' if len(problems) > 2 else ''})"
+            if len(problems) > 1
+            else ""
+        )
         raise StepFailure(problems[0] + more)
     return f"{len(reference[0])} tensors drawn like the reference's ({count} seeds)"
 
@@ -168,8 +188,9 @@ def one_step(bench: Bench, overrides: dict | None = None) -> str:
         bench.focus = {"yours": yours, "twin": twin, "reference": bench.build_reference(**overrides)}
     lightning, keras_model = bench.pair(yours, twin)
     x, y = bench.sample("train")
-    measured = parity.check_one_step(lightning, keras_model, x, y, tolerance(bench.exercise, "step"),
-                                     training=training_kind(bench))
+    measured = parity.check_one_step(
+        lightning, keras_model, x, y, tolerance(bench.exercise, "step"), training=training_kind(bench)
+    )
     return ", ".join(f"{stage} {value:.2g}" for stage, value in measured.items()) + " (relative Δ)"
 
 
@@ -186,13 +207,19 @@ def trajectory(bench: Bench) -> str:
     ker = fit_keras(keras_model, bench.datamodule, epochs=TRAJECTORY_EPOCHS, quiet=True)
     rtol = tolerance(bench.exercise, "trajectory")
     worst = parity.check_trajectory(ker.history, lit.history, rtol)
-    tested = parity.check_trajectory({k: [v] for k, v in ker.test.items()}, {k: [v] for k, v in lit.test.items()}, rtol)
+    tested = parity.check_trajectory(
+        {k: [v] for k, v in ker.test.items()}, {k: [v] for k, v in lit.test.items()}, rtol
+    )
     return f"{TRAJECTORY_EPOCHS} epochs, {', '.join(ker.history)} + test: max relative Δ {max(worst, tested):.2g} ≤ {rtol:g}"
 
 
 # --- the plan ------------------------------------------------------------------------------------
 
-STEP_NAMES = {"gradient": "one optimizer step", "gan": "one GAN step (both optimizers)", "lloyd": "one Lloyd step"}
+STEP_NAMES = {
+    "gradient": "one optimizer step",
+    "gan": "one GAN step (both optimizers)",
+    "lloyd": "one Lloyd step",
+}
 
 
 def plan(bench: Bench) -> list[Step]:
@@ -201,16 +228,23 @@ def plan(bench: Bench) -> list[Step]:
     steps = [Step("loads", "loads", loads), Step("builds", "builds", builds)]
     for part in exercise.spec.components or (None,):
         prefix = f"{part}: " if part else ""
-        steps += [Step(f"{prefix}output shapes", "shapes", partial(shapes, part=part), part),
-                  Step(f"{prefix}parameter counts", "counts", partial(counts, part=part), part)]
+        steps += [
+            Step(f"{prefix}output shapes", "shapes", partial(shapes, part=part), part),
+            Step(f"{prefix}parameter counts", "counts", partial(counts, part=part), part),
+        ]
         if exercise.check_init:
             steps.append(Step(f"{prefix}initialisation", "init", partial(initialisation, part=part), part))
-        steps.append(Step(f"{prefix}forward after weight transfer", "forward", partial(forward, part=part), part))
+        steps.append(
+            Step(f"{prefix}forward after weight transfer", "forward", partial(forward, part=part), part)
+        )
     if exercise.dropout:
         steps.append(Step("dropout rates", "dropout", dropout))
     kind = training_kind(bench)
     name = STEP_NAMES[kind] + (f" ({bench.arguments['optimizer']})" if kind == "gradient" else "")
     steps.append(Step(name, "step", one_step))
-    steps += [Step(name, "step", partial(one_step, overrides=overrides)) for name, overrides in exercise.extra_steps.items()]
+    steps += [
+        Step(name, "step", partial(one_step, overrides=overrides))
+        for name, overrides in exercise.extra_steps.items()
+    ]
     steps.append(Step(f"trajectory ({TRAJECTORY_EPOCHS} epochs)", "trajectory", trajectory))
     return steps

@@ -8,6 +8,7 @@ mistake is: in a layer itself (padding, stride, a BatchNorm setting), or between
 identified by trying the usual candidates on the previous layer's output (sorted values, so a
 reshape in between does not matter).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -42,12 +43,12 @@ class Difference:
 
     kind: str
     detail: str
-    index: int                       # 1-based position among the weighted layers (0: after the last)
+    index: int  # 1-based position among the weighted layers (0: after the last)
     module: nn.Module | None = None  # the participant's layer
     reference: nn.Module | None = None
     previous: nn.Module | None = None  # the participant's layer before it (None: the model's input)
-    yours: str | None = None         # the participant's function between (kind "activation")
-    theirs: str | None = None        # the reference's
+    yours: str | None = None  # the participant's function between (kind "activation")
+    theirs: str | None = None  # the reference's
 
 
 def _first(value):
@@ -71,7 +72,7 @@ def record(model: nn.Module, x: torch.Tensor, shapes_only: bool = False):
     try:
         with torch.no_grad():
             output = _first(model.eval()(x))
-    except Exception:  # noqa: BLE001 - the layers that ran tell where the shapes went apart
+    except Exception:
         output = None
     finally:
         for hook in hooks:
@@ -107,26 +108,36 @@ def _label(index: int, name: str, module: nn.Module) -> str:
     return f"layer {index} ({type(module).__name__} '{name}')"
 
 
-def _between(index, label, previous, previous_label, mine, theirs, layer, reference, previous_module) -> Difference:
+def _between(
+    index, label, previous, previous_label, mine, theirs, layer, reference, previous_module
+) -> Difference:
     where = f"between {previous_label} and {label}"
     if mine.shape != theirs.shape:
-        detail = (f"the input of {label} has shape {tuple(mine.shape)}, the reference's {tuple(theirs.shape)}: "
-                  f"what your forward does {where} differs (padding, pooling, flatten?)")
+        detail = (
+            f"the input of {label} has shape {tuple(mine.shape)}, the reference's {tuple(theirs.shape)}: "
+            f"what your forward does {where} differs (padding, pooling, flatten?)"
+        )
         return Difference("between", detail, index, layer, reference, previous_module)
     if _same_values(mine, theirs):
-        detail = (f"the input of {label} holds the reference's values in another order: the flatten/reshape "
-                  f"{where} orders them differently")
+        detail = (
+            f"the input of {label} holds the reference's values in another order: the flatten/reshape "
+            f"{where} orders them differently"
+        )
         return Difference("reordered", detail, index, layer, reference, previous_module)
     yours, ref = between_function(previous, mine), between_function(previous, theirs)
     if yours and ref and yours != ref:
         detail = f"{where} the reference applies {ref}, yours {yours}"
         return Difference("activation", detail, index, layer, reference, previous_module, yours, ref)
     delta = float((mine - theirs).abs().max())
-    detail = f"the input of {label} differs from the reference's (max |Δ| {delta:.3g}): check your forward {where}"
+    detail = (
+        f"the input of {label} differs from the reference's (max |Δ| {delta:.3g}): check your forward {where}"
+    )
     return Difference("between", detail, index, layer, reference, previous_module)
 
 
-def first_difference(yours: nn.Module, reference: nn.Module, x: torch.Tensor, shapes_only: bool = False) -> Difference | None:
+def first_difference(
+    yours: nn.Module, reference: nn.Module, x: torch.Tensor, shapes_only: bool = False
+) -> Difference | None:
     """The first place where ``yours`` departs from ``reference`` on ``x`` (same weights in
     both), or None when every layer and the output agree (``shapes_only``: shapes alone)."""
     mine, out_mine = record(yours, x)
@@ -137,14 +148,20 @@ def first_difference(yours: nn.Module, reference: nn.Module, x: torch.Tensor, sh
         if in_y is None and out_mine is None:
             return None  # your forward stopped before this layer, with no difference recorded before
         if in_y is None:
-            return Difference("missing", f"{label} is never called in your forward", index, layer, ref, previous_module)
+            return Difference(
+                "missing", f"{label} is never called in your forward", index, layer, ref, previous_module
+            )
         if in_r is None:
             return None  # a reference layer unused on this path: nothing to compare from here
         if not _same(in_y, in_r, shapes_only):
             return _between(index, label, previous, previous_label, in_y, in_r, layer, ref, previous_module)
         if not _same(out_y, out_r, shapes_only):
-            shapes = f"returns {tuple(out_y.shape)}, the reference's {type(ref).__name__} {tuple(out_r.shape)}"
-            values = f"max |Δ| {float((out_y - out_r).abs().max()):.3g}" if out_y.shape == out_r.shape else shapes
+            shapes = (
+                f"returns {tuple(out_y.shape)}, the reference's {type(ref).__name__} {tuple(out_r.shape)}"
+            )
+            values = (
+                f"max |Δ| {float((out_y - out_r).abs().max()):.3g}" if out_y.shape == out_r.shape else shapes
+            )
             detail = f"{label} computes differently from the reference's {type(ref).__name__} given the same input: {values}"
             return Difference("layer", detail, index, layer, ref, previous_module)
         previous, previous_label, previous_module = out_r, label, layer
@@ -153,7 +170,21 @@ def first_difference(yours: nn.Module, reference: nn.Module, x: torch.Tensor, sh
     last = f"after the last layer ({previous_label})"
     yours_fn, ref_fn = between_function(previous, out_mine), between_function(previous, out_theirs)
     if yours_fn and ref_fn and yours_fn != ref_fn:
-        return Difference("activation", f"{last} the reference applies {ref_fn}, yours {yours_fn}", 0,
-                          None, None, previous_module, yours_fn, ref_fn)
-    return Difference("between", f"every layer matches the reference, but your forward's output differs {last}",
-                      0, None, None, previous_module)
+        return Difference(
+            "activation",
+            f"{last} the reference applies {ref_fn}, yours {yours_fn}",
+            0,
+            None,
+            None,
+            previous_module,
+            yours_fn,
+            ref_fn,
+        )
+    return Difference(
+        "between",
+        f"every layer matches the reference, but your forward's output differs {last}",
+        0,
+        None,
+        None,
+        previous_module,
+    )

@@ -2,10 +2,11 @@
 with the same class/builder names and arguments. Which builder is which course model is
 registered in ``configs/<id>.yaml`` (``twins.registry``).
 """
+
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 # torch and torchvision are imported before TensorFlow (the reverse order segfaults when
 # torchvision follows TensorFlow into one process); no torch code of this project is used here.
-import torch  # noqa: E402,F401
-import torchvision  # noqa: E402,F401
+import torch  # noqa: F401
+import torchvision  # noqa: F401

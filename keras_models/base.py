@@ -2,6 +2,7 @@
 
 Mirrors ``lit_models/base.py``: the same loss, metric and optimizer names from the config.
 """
+
 from __future__ import annotations
 
 import keras
@@ -36,7 +37,9 @@ def make_metric(name: str, loss: str):
     return name
 
 
-def compile_course_model(model: keras.Model, loss: str, metrics, optimizer: str, learning_rate: float) -> keras.Model:
+def compile_course_model(
+    model: keras.Model, loss: str, metrics, optimizer: str, learning_rate: float
+) -> keras.Model:
     """``model.compile`` with the course recipe; returns ``model`` for chaining."""
     model.compile(
         optimizer=make_optimizer(optimizer, learning_rate),

@@ -5,6 +5,7 @@ Twin: ``lit_models/dcgan.py`` (same names, same arguments). Per batch of (real i
 one forward of both networks under two gradient tapes (the TensorFlow DCGAN tutorial), then one
 generator step and one discriminator step, each with its own Adam.
 """
+
 from __future__ import annotations
 
 import keras
@@ -14,35 +15,41 @@ from keras import layers, ops
 
 def Generator(noise_dim: int, channels: int = 1) -> keras.Sequential:
     """noise (batch, noise_dim) → image (batch, 28, 28, channels) in [−1, 1]."""
-    return keras.Sequential([
-        keras.Input(shape=(noise_dim,)),
-        layers.Dense(7 * 7 * 256, use_bias=False),
-        layers.BatchNormalization(),
-        layers.LeakyReLU(),
-        layers.Reshape((7, 7, 256)),
-        layers.Conv2DTranspose(128, 5, strides=1, padding="same", use_bias=False),
-        layers.BatchNormalization(),
-        layers.LeakyReLU(),
-        layers.Conv2DTranspose(64, 5, strides=2, padding="same", use_bias=False),
-        layers.BatchNormalization(),
-        layers.LeakyReLU(),
-        layers.Conv2DTranspose(channels, 5, strides=2, padding="same", use_bias=False, activation="tanh"),
-    ], name="generator")
+    return keras.Sequential(
+        [
+            keras.Input(shape=(noise_dim,)),
+            layers.Dense(7 * 7 * 256, use_bias=False),
+            layers.BatchNormalization(),
+            layers.LeakyReLU(),
+            layers.Reshape((7, 7, 256)),
+            layers.Conv2DTranspose(128, 5, strides=1, padding="same", use_bias=False),
+            layers.BatchNormalization(),
+            layers.LeakyReLU(),
+            layers.Conv2DTranspose(64, 5, strides=2, padding="same", use_bias=False),
+            layers.BatchNormalization(),
+            layers.LeakyReLU(),
+            layers.Conv2DTranspose(channels, 5, strides=2, padding="same", use_bias=False, activation="tanh"),
+        ],
+        name="generator",
+    )
 
 
 def Discriminator(input_shape: list[int], dropout: float = 0.3) -> keras.Sequential:
     """image (batch, 28, 28, channels) → logit (batch, 1)."""
-    return keras.Sequential([
-        keras.Input(shape=tuple(input_shape)),
-        layers.Conv2D(64, 5, strides=2, padding="same"),
-        layers.LeakyReLU(),
-        layers.Dropout(dropout),
-        layers.Conv2D(128, 5, strides=2, padding="same"),
-        layers.LeakyReLU(),
-        layers.Dropout(dropout),
-        layers.Flatten(),
-        layers.Dense(1),
-    ], name="discriminator")
+    return keras.Sequential(
+        [
+            keras.Input(shape=tuple(input_shape)),
+            layers.Conv2D(64, 5, strides=2, padding="same"),
+            layers.LeakyReLU(),
+            layers.Dropout(dropout),
+            layers.Conv2D(128, 5, strides=2, padding="same"),
+            layers.LeakyReLU(),
+            layers.Dropout(dropout),
+            layers.Flatten(),
+            layers.Dense(1),
+        ],
+        name="discriminator",
+    )
 
 
 class DCGANModel(keras.Model):
@@ -104,7 +111,9 @@ class DCGANModel(keras.Model):
         return {tracker.name: tracker.result() for tracker in self.metrics}
 
 
-def DCGAN(input_shape: list[int], noise_dim: int = 100, learning_rate: float = 1e-4, dropout: float = 0.3) -> DCGANModel:
+def DCGAN(
+    input_shape: list[int], noise_dim: int = 100, learning_rate: float = 1e-4, dropout: float = 0.3
+) -> DCGANModel:
     """The compiled Keras twin of ``lit_models.dcgan.DCGAN``: two Adam(learning_rate), BCE from logits."""
     model = DCGANModel(input_shape, noise_dim, dropout, name="dcgan")
     model.compile(

@@ -4,6 +4,7 @@ Twin: ``lit_models/image_classifiers.py`` (same names, same arguments). Like ``k
 the capitalised names are functions that return a model — compiled with the config's recipe.
 Inputs are channels-last (N, H, W, C), as the course feeds them.
 """
+
 from __future__ import annotations
 
 import keras
@@ -11,7 +12,9 @@ import keras
 from .base import compile_course_model
 
 
-def dense_head(dense_units, dropout: float, output_units: int, output_activation: str) -> list[keras.layers.Layer]:
+def dense_head(
+    dense_units, dropout: float, output_units: int, output_activation: str
+) -> list[keras.layers.Layer]:
     """[Dense(u, relu) → Dropout(dropout)?] per hidden width, then Dense(output_units, output_activation)."""
     layers = []
     for units in dense_units:
@@ -34,11 +37,14 @@ def ImageMLP(
 
     Shapes: x (batch, H, W, C) float32 → probabilities (batch, output_units).
     """
-    model = keras.Sequential([
-        keras.Input(shape=tuple(input_shape)),
-        keras.layers.Flatten(),
-        *dense_head(hidden_units, 0.0, output_units, output_activation),
-    ], name="image_mlp")
+    model = keras.Sequential(
+        [
+            keras.Input(shape=tuple(input_shape)),
+            keras.layers.Flatten(),
+            *dense_head(hidden_units, 0.0, output_units, output_activation),
+        ],
+        name="image_mlp",
+    )
     return compile_course_model(model, loss, list(metrics), optimizer, learning_rate)
 
 

@@ -2,6 +2,7 @@
 
 Twin: ``lit_models/imdb_bilstm.py`` (same name, same arguments).
 """
+
 from __future__ import annotations
 
 import keras
@@ -31,7 +32,9 @@ def BiLSTMClassifier(
     model.add(keras.Input(shape=(None,), dtype="int64"))
     model.add(keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=True))
     for index, units in enumerate(lstm_units):
-        model.add(keras.layers.Bidirectional(keras.layers.LSTM(units, return_sequences=index < len(lstm_units) - 1)))
+        model.add(
+            keras.layers.Bidirectional(keras.layers.LSTM(units, return_sequences=index < len(lstm_units) - 1))
+        )
     model.add(keras.layers.Dense(dense_units, activation="relu"))
     model.add(keras.layers.Dropout(dropout))
     model.add(keras.layers.Dense(output_units, activation=output_activation))

@@ -5,6 +5,7 @@ adds its points to per-cluster sums and counts (``train_step``); at the end of e
 centroid moves to the mean of its points (a callback that ``fit`` adds by itself). Like
 ``keras.applications``, the capitalised name is a function returning the compiled model.
 """
+
 from __future__ import annotations
 
 import keras
@@ -33,7 +34,9 @@ class Centroids(keras.layers.Layer):
         self.centroids = self.add_weight(shape=(k, d), initializer="zeros", trainable=True, name="centroids")
         self.sums = self.add_weight(shape=(k, d), initializer="zeros", trainable=False, name="sums")
         self.counts = self.add_weight(shape=(k,), initializer="zeros", trainable=False, name="counts")
-        self.initialised = self.add_weight(shape=(1,), initializer="zeros", trainable=False, name="initialised")
+        self.initialised = self.add_weight(
+            shape=(1,), initializer="zeros", trainable=False, name="initialised"
+        )
 
     def call(self, points):
         return squared_distances(points, self.centroids)

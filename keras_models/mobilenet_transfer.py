@@ -5,6 +5,7 @@ minus the preprocessing layers: resizing, scaling to [−1, 1] (``preprocess_inp
 augmentation (RandomFlip + RandomRotation) happen in the shared numpy datamodule
 (``datamodules/image_folder.py``), so both frameworks train on the same pixels.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -65,7 +66,8 @@ def MobileNetV2Transfer(
     outputs = keras.layers.Dense(1)(x)
     model = keras.Model(inputs, outputs, name="mobilenet_transfer")
     model.fine_tuning = FineTuning(
-        fine_tune_at, loss, tuple(metrics), fine_tune_optimizer, fine_tune_learning_rate, fine_tune_epochs)
+        fine_tune_at, loss, tuple(metrics), fine_tune_optimizer, fine_tune_learning_rate, fine_tune_epochs
+    )
     return compile_course_model(model, loss, list(metrics), optimizer, learning_rate)
 
 
@@ -88,4 +90,6 @@ def start_fine_tuning(model: keras.Model) -> keras.Model:
     base.trainable = True
     for layer in base.layers[: recipe.fine_tune_at]:
         layer.trainable = False
-    return compile_course_model(model, recipe.loss, list(recipe.metrics), recipe.optimizer, recipe.learning_rate)
+    return compile_course_model(
+        model, recipe.loss, list(recipe.metrics), recipe.optimizer, recipe.learning_rate
+    )

@@ -3,6 +3,7 @@
 Twin: ``lit_models/sequence_regressor.py`` (same names, same arguments). Like
 ``keras.applications``, each capitalised name is a function returning a compiled model.
 """
+
 from __future__ import annotations
 
 import keras
@@ -24,8 +25,11 @@ def SequenceLinear(
 ) -> keras.Sequential:
     """Input(steps, features) → Flatten → Dense(output_units). Shapes: (batch, steps, features) → (batch, output_units)."""
     model = keras.Sequential(
-        [keras.Input(shape=tuple(input_shape)), keras.layers.Flatten(),
-         keras.layers.Dense(output_units, activation=output_activation)],
+        [
+            keras.Input(shape=tuple(input_shape)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(output_units, activation=output_activation),
+        ],
         name="sequence_linear",
     )
     return compile_course_model(model, loss, metrics, optimizer, learning_rate)

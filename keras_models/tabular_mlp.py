@@ -3,6 +3,7 @@
 Twin: ``lit_models/tabular_mlp.py`` (same name, same arguments). Like ``keras.applications``,
 the capitalised name is a function that returns a model — here compiled with the config's recipe.
 """
+
 from __future__ import annotations
 
 import keras

@@ -4,6 +4,7 @@ Which class is which course model is registered in ``configs/<id>.yaml`` (``twin
 ``keras_compat/`` holds the torch pieces that reproduce Keras' defaults (init, optimizers,
 'same' padding, BatchNorm, recurrent layers, MobileNetV2); its README says why each exists.
 """
+
 # Importing this package loads torch and torchvision first: TensorFlow imported before
 # torchvision crashes the interpreter (segfault), so any import order of the project is safe.
 import torch  # noqa: F401

@@ -5,6 +5,7 @@ Twin: ``keras_models/autoencoders.py`` (same names, same arguments). Both recons
 target image: ``forward`` returns the reconstruction (the sigmoid is part of the network: the
 MSE is taken on it, as in Keras), and ``encode`` returns the code.
 """
+
 from __future__ import annotations
 
 import math
@@ -27,8 +28,15 @@ class DenseAutoencoder(CourseModule):
         init: ``"keras"`` (glorot-uniform weights, zero biases; default) or ``"torch"``.
     """
 
-    def __init__(self, input_shape: list[int], code_units: int = 64, loss: str = "mse", optimizer: str = "adam",
-                 learning_rate: float = 0.001, init: Init = "keras"):
+    def __init__(
+        self,
+        input_shape: list[int],
+        code_units: int = 64,
+        loss: str = "mse",
+        optimizer: str = "adam",
+        learning_rate: float = 0.001,
+        init: Init = "keras",
+    ):
         super().__init__(code_units, "linear", loss, [], optimizer, learning_rate)
         pixels = math.prod(input_shape)
         self.encoder = nn.Sequential(
@@ -61,8 +69,14 @@ class DenoisingAutoencoder(CourseModule):
         init: ``"keras"`` (glorot-uniform kernels, zero biases; default) or ``"torch"``.
     """
 
-    def __init__(self, input_shape: list[int], loss: str = "mse", optimizer: str = "adam",
-                 learning_rate: float = 0.001, init: Init = "keras"):
+    def __init__(
+        self,
+        input_shape: list[int],
+        loss: str = "mse",
+        optimizer: str = "adam",
+        learning_rate: float = 0.001,
+        init: Init = "keras",
+    ):
         super().__init__(1, "linear", loss, [], optimizer, learning_rate)
         channels = input_shape[-1]
         self.encoder = nn.Sequential(

@@ -10,15 +10,17 @@ checkpoint rebuilds the twin from) and maps the course's Keras recipe:
 - logging ``{stage}/{metric}`` once per epoch: the loss as a mean weighted by batch size
   (``torchmetrics.MeanMetric``), exactly like Keras' loss tracker behind ``history``.
 """
+
 from __future__ import annotations
 
 import inspect
 
-import lightning as L
 import torch
-import torchmetrics
 from torch import nn
 from torch.nn import functional as F
+
+import lightning as L
+import torchmetrics
 
 from .keras_compat.metrics import LogitBinaryAccuracy
 from .keras_compat.optim import make_optimizer
@@ -47,7 +49,9 @@ def make_metric(name: str, output_units: int) -> torchmetrics.Metric:
     if name == "mae":
         return torchmetrics.MeanAbsoluteError()
     if name == "accuracy" and output_units == 1:
-        return LogitBinaryAccuracy(validate_args=False)  # on logits, threshold 0 (Keras BinaryAccuracy(threshold=0.0))
+        return LogitBinaryAccuracy(
+            validate_args=False
+        )  # on logits, threshold 0 (Keras BinaryAccuracy(threshold=0.0))
     if name == "accuracy":
         return torchmetrics.Accuracy(task="multiclass", num_classes=output_units, validate_args=False)
     raise ValueError(f"unknown metric {name!r}: use mae or accuracy")
@@ -68,8 +72,13 @@ class CourseModule(L.LightningModule):
         # The twin's own constructor arguments (Lightning collects the subclass's __init__ too); the
         # arguments of this base only where the twin takes them under the same name.
         takes = inspect.signature(type(self).__init__).parameters
-        self.save_hyperparameters(ignore=[name for name in inspect.signature(CourseModule.__init__).parameters
-                                          if name != "self" and name not in takes])
+        self.save_hyperparameters(
+            ignore=[
+                name
+                for name in inspect.signature(CourseModule.__init__).parameters
+                if name != "self" and name not in takes
+            ]
+        )
         if loss not in LOSSES:
             raise ValueError(f"unknown loss {loss!r}: use one of {', '.join(LOSSES)}")
         self.loss_fn = LOSSES[loss]

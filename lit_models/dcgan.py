@@ -11,14 +11,16 @@ within a batch.
 Keras defaults mapped: LeakyReLU slope 0.3, BatchNorm epsilon 1e-3 / momentum 0.99 with the
 biased moving variance (``keras_compat.layers``), ``same`` (transposed) convolutions.
 """
+
 from __future__ import annotations
 
 import math
 
-import lightning as L
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+import lightning as L
 
 from .keras_compat.init import Init, apply_init_
 from .keras_compat.layers import KerasBatchNorm1d, KerasBatchNorm2d, SameConv2d, SameConvTranspose2d
@@ -105,8 +107,14 @@ class DCGAN(L.LightningModule):
         init: ``"keras"`` (glorot-uniform, zero biases; default) or ``"torch"``.
     """
 
-    def __init__(self, input_shape: list[int], noise_dim: int = 100, learning_rate: float = 1e-4,
-                 dropout: float = 0.3, init: Init = "keras"):
+    def __init__(
+        self,
+        input_shape: list[int],
+        noise_dim: int = 100,
+        learning_rate: float = 1e-4,
+        dropout: float = 0.3,
+        init: Init = "keras",
+    ):
         super().__init__()
         self.save_hyperparameters()
         self.automatic_optimization = False
@@ -152,10 +160,18 @@ class DCGAN(L.LightningModule):
     def log_losses(self, losses: dict, stage: str, batch_size: int) -> None:
         """``{stage}/d_loss``, ``g_loss``, ``loss`` as epoch means weighted by batch size (Keras' trackers)."""
         for name, value in losses.items():
-            self.log(f"{stage}/{name}", value.detach(), on_step=False, on_epoch=True, batch_size=batch_size,
-                     prog_bar=stage == "train" and name != "loss")
+            self.log(
+                f"{stage}/{name}",
+                value.detach(),
+                on_step=False,
+                on_epoch=True,
+                batch_size=batch_size,
+                prog_bar=stage == "train" and name != "loss",
+            )
 
     def configure_optimizers(self):
         """Generator's Adam, then the discriminator's (Keras' update rule, ``lr = learning_rate``)."""
-        return (make_optimizer("adam", self.generator.parameters(), self.hparams.learning_rate),
-                make_optimizer("adam", self.discriminator.parameters(), self.hparams.learning_rate))
+        return (
+            make_optimizer("adam", self.generator.parameters(), self.hparams.learning_rate),
+            make_optimizer("adam", self.discriminator.parameters(), self.hparams.learning_rate),
+        )

@@ -4,6 +4,7 @@ Twin: ``keras_models/image_classifiers.py`` (same names, same arguments). Used b
 ``fashion_mlp`` (ImageMLP), ``fashion_cnn`` and ``mnist_cnn`` (ConvClassifier); the sizes come
 from ``configs/<id>.yaml``. Inputs arrive channels-first (N, C, H, W) from the torch adapter.
 """
+
 from __future__ import annotations
 
 from torch import nn
@@ -28,7 +29,9 @@ def check_odd_kernels(conv_blocks) -> None:
     for block in conv_blocks:
         for filters, kernel in block:
             if kernel % 2 == 0:
-                raise ValueError(f"kernel size {kernel} is even: 'same' padding of the twins needs odd kernels")
+                raise ValueError(
+                    f"kernel size {kernel} is even: 'same' padding of the twins needs odd kernels"
+                )
 
 
 class ImageMLP(CourseModule):

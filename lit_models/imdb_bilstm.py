@@ -3,6 +3,7 @@
 Twin: ``keras_models/imdb_bilstm.py`` (same name, same arguments). Used by ``imdb_bilstm``
 (one bidirectional LSTM(64)) and ``imdb_bilstm_stacked`` (LSTM(64) → LSTM(32), dropout 0.5).
 """
+
 from __future__ import annotations
 
 import torch

@@ -13,11 +13,13 @@ Initialisation like scikit-learn's ``init="random"``: the first ``n_clusters`` p
 first training batch — the datamodule's seeded shuffle makes that a random sample, the same
 one in both frameworks.
 """
+
 from __future__ import annotations
 
-import lightning as L
 import torch
 from torch import nn
+
+import lightning as L
 
 
 def squared_distances(points: torch.Tensor, centroids: torch.Tensor) -> torch.Tensor:
@@ -45,7 +47,9 @@ class Centroids(nn.Module):
         if not self.initialised:
             k = len(self.centroids)
             if len(points) < k:
-                raise ValueError(f"the first training batch has {len(points)} points, K-Means needs {k} to start")
+                raise ValueError(
+                    f"the first training batch has {len(points)} points, K-Means needs {k} to start"
+                )
             self.centroids.copy_(points[:k])
             self.initialised.fill_(1.0)
 

@@ -13,15 +13,16 @@ averages. Keras 3 does this even though the course calls ``base(x, training=Fals
 (``keras/src/models/functional.py: operation_fn``). ``train()`` re-applies this rule every time
 Lightning switches the module to training mode (at each epoch start, after validation).
 """
+
 from __future__ import annotations
 
 import torch
 from torch import nn
 
-from .base import CourseModule
-from .keras_compat.init import Init, apply_init_
 from datamodules.calibration import calibration_images
 
+from .base import CourseModule
+from .keras_compat.init import Init, apply_init_
 from .keras_compat.mobilenet_v2 import LAST_FILTERS, MobileNetV2
 
 

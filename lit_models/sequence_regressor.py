@@ -6,6 +6,7 @@ Twin: ``keras_models/sequence_regressor.py`` (same names, same arguments).
 - ``SequenceRNN`` — ``series_simple_rnn``, ``series_lstm`` (two stacked layers of 20) and
   ``jena_lstm`` (one LSTM(32)): stacked SimpleRNN/LSTM layers, the last one's final output → Dense(1).
 """
+
 from __future__ import annotations
 
 import torch
@@ -75,7 +76,9 @@ class SequenceRNN(CourseModule):
     ):
         super().__init__(output_units, output_activation, loss, list(metrics), optimizer, learning_rate)
         widths = [input_shape[-1], *units]
-        self.recurrent = nn.ModuleList(keras_rnn(cell, n_in, n_out) for n_in, n_out in zip(widths, widths[1:]))
+        self.recurrent = nn.ModuleList(
+            keras_rnn(cell, n_in, n_out) for n_in, n_out in zip(widths, widths[1:])
+        )
         self.head = nn.Linear(widths[-1], output_units)
         apply_init_(self, init)
 

@@ -3,6 +3,7 @@
 Twin: ``keras_models/tabular_mlp.py`` (same name, same arguments). Used by ``mpg_regression``,
 ``mpg_classification``, ``iris_mlp`` and ``csv_regression``; ``configs/<id>.yaml`` sets the sizes.
 """
+
 from __future__ import annotations
 
 from torch import nn

@@ -6,6 +6,7 @@ Edit the markdown, then rerun this; parity_tests/test_tensor_basics.py fails whi
 Cells: the page's headings and prose as markdown, then per topic three code cells (NumPy, TensorFlow,
 PyTorch), each ending with ``result`` so that the notebook shows it. No outputs are stored.
 """
+
 import nbformat
 from tensor_basics_page import DOC, FRAMEWORKS, NOTEBOOK, join_prose, parse_page  # beside this script
 
@@ -19,9 +20,14 @@ INTRO = (
 
 
 def build_notebook(page) -> nbformat.NotebookNode:
-    cells = [nbformat.v4.new_markdown_cell(f"# {page.title}\n\n{INTRO}"), nbformat.v4.new_code_cell(page.setup)]
+    cells = [
+        nbformat.v4.new_markdown_cell(f"# {page.title}\n\n{INTRO}"),
+        nbformat.v4.new_code_cell(page.setup),
+    ]
     for section in page.sections:
-        cells.append(nbformat.v4.new_markdown_cell(f"## {section.title}\n\n{join_prose(section.prose)}".strip()))
+        cells.append(
+            nbformat.v4.new_markdown_cell(f"## {section.title}\n\n{join_prose(section.prose)}".strip())
+        )
         for topic in section.topics:
             cells.append(nbformat.v4.new_markdown_cell(f"### {topic.title}\n\n{topic.markdown}".strip()))
             cells += [nbformat.v4.new_code_cell(f"{topic.code(label)}\nresult") for label in FRAMEWORKS]

@@ -8,6 +8,7 @@ The page's format: each ``### topic`` (inside a ``## section``) has a line
 ``python`` blocks whose first lines are ``# numpy``, ``# tensorflow``, ``# pytorch``; one
 ``# setup`` block before the sections holds the imports.
 """
+
 from __future__ import annotations
 
 import re
@@ -94,8 +95,14 @@ def parse_page(text: str) -> Page:
                     break
                 code_lines.append(inner)
             else:
-                raise ValueError(f"{PAGE_NAME}: a code block under {getattr(container, 'title', '')!r} is never closed")
-            label = code_lines[0].removeprefix("#").strip() if code_lines and code_lines[0].startswith("#") else ""
+                raise ValueError(
+                    f"{PAGE_NAME}: a code block under {getattr(container, 'title', '')!r} is never closed"
+                )
+            label = (
+                code_lines[0].removeprefix("#").strip()
+                if code_lines and code_lines[0].startswith("#")
+                else ""
+            )
             container.blocks.append((label, "\n".join(code_lines)))
         elif line.startswith("### "):
             container = Topic(section=page.sections[-1].title, title=line[4:].strip())

@@ -1,10 +1,13 @@
 """Shared fixtures. Every test parametrised over ``model_id`` covers each registered model,
 so a model is checked the moment it is registered."""
+
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TWINS_CONFIG_PROFILE", "test")  # configs/test/<id>.yaml: reduced sizes, same architectures
+os.environ.setdefault(
+    "TWINS_CONFIG_PROFILE", "test"
+)  # configs/test/<id>.yaml: reduced sizes, same architectures
 PARALLEL_WORKER = bool(os.environ.get("PYTEST_XDIST_WORKER"))
 if PARALLEL_WORKER:
     # One thread per framework in each of the parallel test processes (pytest -n 2): with two
@@ -15,17 +18,17 @@ import torch  # noqa: E402,F401  - before TensorFlow, always (the reverse order 
 import torchvision  # noqa: E402,F401  - likewise: torchvision after TensorFlow segfaults
 
 if PARALLEL_WORKER:
-    import tensorflow as tf  # noqa: E402
+    import tensorflow as tf
 
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
 
 import pytest  # noqa: E402
 
-from twins.training.fit_keras import seed_keras  # noqa: E402
-from twins.training.fit_lightning import seed_lightning
 from twins.models import make_twins  # noqa: E402
 from twins.registry import model_ids, spec  # noqa: E402
+from twins.training.fit_keras import seed_keras  # noqa: E402
+from twins.training.fit_lightning import seed_lightning
 
 MODEL_IDS = model_ids()
 

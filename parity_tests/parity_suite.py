@@ -4,6 +4,7 @@
 model that a test registers from a config file alone. Check g — every check fails on a
 deliberately broken twin — lives in ``test_broken_twin.py``.
 """
+
 from twins import parity
 from twins.errors import DivergenceError
 from twins.models import make_datamodule, make_keras, make_lightning, model_arguments
@@ -34,16 +35,22 @@ def check_c_parameter_counts(model_id, twins):
 def check_d_forward(model_id, twins):
     datamodule, lightning_model, keras_model = twins
     model_spec = spec(model_id)
-    return parity.check_forward(lightning_model, keras_model, datamodule.splits.x_test,
-                                atol=model_spec.tolerance("forward"), components=model_spec.components)
+    return parity.check_forward(
+        lightning_model,
+        keras_model,
+        datamodule.splits.x_test,
+        atol=model_spec.tolerance("forward"),
+        components=model_spec.components,
+    )
 
 
 def check_e_one_step(model_id, twins):
     datamodule, lightning_model, keras_model = twins
     model_spec = spec(model_id)
     x, y = datamodule.splits.x_train[:32], datamodule.splits.y_train[:32]
-    return parity.check_one_step(lightning_model, keras_model, x, y, rtol=model_spec.tolerance("step"),
-                                 training=model_spec.training)
+    return parity.check_one_step(
+        lightning_model, keras_model, x, y, rtol=model_spec.tolerance("step"), training=model_spec.training
+    )
 
 
 def fit_both(twins, epochs: int = 3):
@@ -61,7 +68,9 @@ def check_e_trajectory(model_id, twins) -> float:
     keras, lightning = fit_both(twins)
     rtol = spec(model_id).tolerance("trajectory")
     worst = parity.check_trajectory(keras.history, lightning.history, rtol)
-    tested = parity.check_trajectory({k: [v] for k, v in keras.test.items()}, {k: [v] for k, v in lightning.test.items()}, rtol)
+    tested = parity.check_trajectory(
+        {k: [v] for k, v in keras.test.items()}, {k: [v] for k, v in lightning.test.items()}, rtol
+    )
     return max(worst, tested)
 
 
@@ -84,7 +93,9 @@ def converged_val_losses(framework, model_id, seeds, break_twin=None):
                 if break_twin:
                     break_twin(model)
                 result = fit_lightning(model, datamodule, {"max_epochs": epochs, **QUIET}, quiet=True)
-        except DivergenceError:  # the runners stop at a NaN/inf loss (a sign-flipped twin gets there): not converged
+        except (
+            DivergenceError
+        ):  # the runners stop at a NaN/inf loss (a sign-flipped twin gets there): not converged
             losses.append(float("inf"))
             continue
         losses.append(result.history["val_loss"][-1])

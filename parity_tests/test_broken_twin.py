@@ -3,20 +3,21 @@
 Each breakage is a mistake a participant could make when writing a twin, applied generically
 to every registered model, and the test asserts that the matching check catches it.
 """
+
 import dataclasses
 
-import numpy as np
-import pytest
 import torch
 from torch import nn
 
+import numpy as np
+import pytest
+
 from twins import parity
+from twins.models import make_datamodule
+from twins.registry import RegistrationError, check_registration, spec
 from twins.training.fit_keras import fit_keras
 from twins.training.fit_lightning import fit_lightning
-from twins.models import make_datamodule
 from twins.transfer import keras_to_torch, torch_weighted_modules
-
-from twins.registry import RegistrationError, check_registration, spec
 
 from .conftest import converged_settings, tolerance
 from .parity_suite import QUIET, converged_val_losses
@@ -57,8 +58,9 @@ def test_b_an_extra_output_column_is_caught(twins, model_id):
     original = network.forward
     network.forward = lambda x: torch.cat([original(x), original(x)[..., :1]], dim=-1)
     with pytest.raises(parity.ParityError, match="output shapes differ"):
-        parity.check_output_shapes(lightning_model, keras_model, datamodule.splits.x_val[:8], components=components(model_id))
-
+        parity.check_output_shapes(
+            lightning_model, keras_model, datamodule.splits.x_val[:8], components=components(model_id)
+        )
 
 
 def test_c_an_extra_parameter_is_caught(twins, model_id):
@@ -83,16 +85,27 @@ def test_d_a_different_function_is_caught(twins, model_id):
     original = network.forward
     network.forward = lambda x: original(x * 1.5 if x.is_floating_point() else torch.where(x > 1, x - 1, x))
     with pytest.raises(parity.ParityError, match="forward outputs differ"):
-        parity.check_forward(lightning_model, keras_model, datamodule.splits.x_test, atol=tolerance(model_id, "forward"),
-                             components=components(model_id))
+        parity.check_forward(
+            lightning_model,
+            keras_model,
+            datamodule.splits.x_test,
+            atol=tolerance(model_id, "forward"),
+            components=components(model_id),
+        )
 
 
 def test_e_a_learning_rate_one_percent_off_is_caught_in_one_step(twins, model_id):
     datamodule, lightning_model, keras_model = twins
     lightning_model.hparams.learning_rate *= 1.01
     with pytest.raises(parity.ParityError, match="updates differ"):
-        parity.check_one_step(lightning_model, keras_model, datamodule.splits.x_train[:32], datamodule.splits.y_train[:32],
-                              rtol=tolerance(model_id, "step"), training=spec(model_id).training)
+        parity.check_one_step(
+            lightning_model,
+            keras_model,
+            datamodule.splits.x_train[:32],
+            datamodule.splits.y_train[:32],
+            rtol=tolerance(model_id, "step"),
+            training=spec(model_id).training,
+        )
 
 
 def test_e_a_learning_rate_one_percent_off_is_caught_in_the_trajectory(twins, model_id):

@@ -1,18 +1,20 @@
 """Safe loading of saved twins, and outputs that are never left half-written."""
+
 import errno
 import os
 
-import numpy as np
-import pytest
 import torch
 
+import numpy as np
+import pytest
+
 from datamodules.torch_adapter import to_torch_layout
-from twins.training.checkpoints import load_keras, load_lightning
 from twins.cli import main
 from twins.errors import CheckpointError
-from twins.training.run import train_twin
 from twins.io import OutputError, write_json
 from twins.models import make_datamodule, model_arguments
+from twins.training.checkpoints import load_keras, load_lightning
+from twins.training.run import train_twin
 
 QUIET = {"enable_progress_bar": False, "enable_model_summary": False}
 
@@ -23,8 +25,10 @@ def saved(tmp_path_factory):
     out = tmp_path_factory.mktemp("saved")
     datamodule = make_datamodule("iris_mlp", 0)
     arguments = model_arguments("iris_mlp", datamodule)
-    runs = {fw: train_twin(fw, "iris_mlp", datamodule, arguments, 0, 2, QUIET, quiet=True, checkpoint_dir=out)
-            for fw in ("lightning", "keras")}
+    runs = {
+        fw: train_twin(fw, "iris_mlp", datamodule, arguments, 0, 2, QUIET, quiet=True, checkpoint_dir=out)
+        for fw in ("lightning", "keras")
+    }
     return out, datamodule, arguments, runs
 
 
@@ -72,8 +76,19 @@ class EvilPayload(bytearray):
 def test_output_into_a_path_below_a_file_is_one_line_exit_2(tmp_path, capsys):
     blocker = tmp_path / "file.txt"
     blocker.write_text("not a folder")
-    code = main(["train", "iris_mlp", "--framework", "lightning", "--epochs", "1", "--quiet",
-                 "--json", str(blocker / "out.json")])
+    code = main(
+        [
+            "train",
+            "iris_mlp",
+            "--framework",
+            "lightning",
+            "--epochs",
+            "1",
+            "--quiet",
+            "--json",
+            str(blocker / "out.json"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and f"cannot write {blocker}" in err
 

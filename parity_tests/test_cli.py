@@ -1,4 +1,5 @@
 """The ``twins`` command line: its JSON contract, determinism and one-line errors."""
+
 import json
 import subprocess
 import sys
@@ -39,8 +40,20 @@ def test_train_json_is_complete_and_deterministic(capsys, tmp_path, framework):
     records = []
     for run in range(2):
         path = tmp_path / f"{run}.json"
-        code, _, _ = run_cli(capsys, "train", "iris_mlp", "--framework", framework, "--seed", "3",
-                             "--epochs", "3", "--quiet", "--json", str(path))
+        code, _, _ = run_cli(
+            capsys,
+            "train",
+            "iris_mlp",
+            "--framework",
+            framework,
+            "--seed",
+            "3",
+            "--epochs",
+            "3",
+            "--quiet",
+            "--json",
+            str(path),
+        )
         assert code == 0
         records.append(json.loads(path.read_text()))
     first, second = records
@@ -53,9 +66,24 @@ def test_train_lightning_takes_trainer_flags_and_config_files(capsys, tmp_path):
     config = tmp_path / "small.yaml"
     config.write_text("model:\n  hidden_units: [8]\ndata:\n  batch_size: 16\ntrainer:\n  max_epochs: 2\n")
     path = tmp_path / "run.json"
-    code, _, err = run_cli(capsys, "train", "mpg_regression", "--framework", "lightning", "--config", str(config),
-                           "--trainer.accelerator", "cpu", "--trainer.devices", "1", "--trainer.precision", "32-true",
-                           "--quiet", "--json", str(path))
+    code, _, err = run_cli(
+        capsys,
+        "train",
+        "mpg_regression",
+        "--framework",
+        "lightning",
+        "--config",
+        str(config),
+        "--trainer.accelerator",
+        "cpu",
+        "--trainer.devices",
+        "1",
+        "--trainer.precision",
+        "32-true",
+        "--quiet",
+        "--json",
+        str(path),
+    )
     assert code == 0, err
     record = json.loads(path.read_text())
     assert record["epochs"] == 2 and len(record["history"]["loss"]) == 2
@@ -63,8 +91,18 @@ def test_train_lightning_takes_trainer_flags_and_config_files(capsys, tmp_path):
 
 def test_compare_prints_both_frameworks_and_writes_json_and_png(capsys, tmp_path):
     path = tmp_path / "compare.json"
-    code, out, _ = run_cli(capsys, "compare", "mpg_regression", "--epochs", "3", "--quiet",
-                           "--json", str(path), "--out", str(tmp_path / "plots"))
+    code, out, _ = run_cli(
+        capsys,
+        "compare",
+        "mpg_regression",
+        "--epochs",
+        "3",
+        "--quiet",
+        "--json",
+        str(path),
+        "--out",
+        str(tmp_path / "plots"),
+    )
     record = json.loads(path.read_text())
     assert code == 0
     assert "keras" in out and "lightning" in out and "forward max |Δ|" in out
@@ -75,17 +113,32 @@ def test_compare_prints_both_frameworks_and_writes_json_and_png(capsys, tmp_path
 
 
 BAD_COMMANDS = {
-    "unknown model": (["summary", "no_such_model"], "unknown model 'no_such_model'; valid ids: mpg_regression"),
+    "unknown model": (
+        ["summary", "no_such_model"],
+        "unknown model 'no_such_model'; valid ids: mpg_regression",
+    ),
     "unknown command": (["fly", "mpg_regression"], "unknown command 'fly'"),
-    "unknown flag": (["train", "iris_mlp", "--framework", "keras", "--bogus", "1"], "unrecognized arguments: --bogus"),
-    "wrong value type": (["train", "iris_mlp", "--framework", "lightning", "--trainer.max_epochs", "many"],
-                         "invalid value for --trainer.max_epochs: 'many'"),
+    "unknown flag": (
+        ["train", "iris_mlp", "--framework", "keras", "--bogus", "1"],
+        "unrecognized arguments: --bogus",
+    ),
+    "wrong value type": (
+        ["train", "iris_mlp", "--framework", "lightning", "--trainer.max_epochs", "many"],
+        "invalid value for --trainer.max_epochs: 'many'",
+    ),
     "missing framework": (["train", "iris_mlp"], "--framework"),
-    "trainer flag for keras": (["train", "iris_mlp", "--framework", "keras", "--trainer.devices", "2"],
-                               "--trainer.devices applies to --framework lightning only"),
-    "missing csv": (["train", "csv_regression", "--framework", "keras", "--data.path", "/no/such.csv"],
-                    "CSV file not found: /no/such.csv"),
-    "missing target": (["compare", "csv_regression", "--data.target", "profit"], "target column 'profit' is not in CSV"),
+    "trainer flag for keras": (
+        ["train", "iris_mlp", "--framework", "keras", "--trainer.devices", "2"],
+        "--trainer.devices applies to --framework lightning only",
+    ),
+    "missing csv": (
+        ["train", "csv_regression", "--framework", "keras", "--data.path", "/no/such.csv"],
+        "CSV file not found: /no/such.csv",
+    ),
+    "missing target": (
+        ["compare", "csv_regression", "--data.target", "profit"],
+        "target column 'profit' is not in CSV",
+    ),
 }
 
 
@@ -93,7 +146,9 @@ BAD_COMMANDS = {
 def test_bad_input_gives_one_line_and_exit_status_2(capsys, tmp_path, case):
     args, message = BAD_COMMANDS[case]
     out_json = tmp_path / "out.json"
-    code, _, err = run_cli(capsys, *args, *(["--json", str(out_json)] if args[0] in ("train", "compare") else []))
+    code, _, err = run_cli(
+        capsys, *args, *(["--json", str(out_json)] if args[0] in ("train", "compare") else [])
+    )
     assert code == 2
     assert err.count("\n") == 1 and err.startswith("twins: error: ") and message in err
     assert not out_json.exists()
@@ -105,10 +160,25 @@ def test_garbage_csv_through_the_real_console_script(tmp_path):
     csv.write_text("weight,horsepower,sales\n1,2,3\n2,x3,4\n3,4,5\n4,5,6\n5,6,7\n6,7,8\n")
     out_json = tmp_path / "out.json"
     process = subprocess.run(
-        [sys.executable, "-m", "twins.cli", "train", "csv_regression", "--framework", "lightning",
-         "--data.path", str(csv), "--json", str(out_json)],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "twins.cli",
+            "train",
+            "csv_regression",
+            "--framework",
+            "lightning",
+            "--data.path",
+            str(csv),
+            "--json",
+            str(out_json),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert process.returncode == 2
-    assert process.stderr.strip() == "twins: error: column 'horsepower' has a non-numeric value 'x3' on line 3"
+    assert (
+        process.stderr.strip() == "twins: error: column 'horsepower' has a non-numeric value 'x3' on line 3"
+    )
     assert not out_json.exists()

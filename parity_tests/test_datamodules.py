@@ -1,18 +1,18 @@
 """The shared datamodules: the course's splits and preprocessing, and identical batches in
 both frameworks."""
+
 import keras
 import lightning as L
 import numpy as np
 import pytest
+from keras.src.trainers.data_adapters.array_slicing import train_validation_split
 from sklearn.model_selection import train_test_split
 
-import datamodules
-from twins.registry import specs
 from datamodules.auto_mpg import ORIGINS, load_cars
 from datamodules.core import BatchOrder, keras_validation_split
 from datamodules.keras_adapter import keras_train_data
-from keras.src.trainers.data_adapters.array_slicing import train_validation_split
 from twins.models import make_datamodule
+from twins.registry import specs
 
 from .conftest import MODEL_IDS
 
@@ -36,7 +36,9 @@ def test_mpg_regression_features_follow_the_course():
     assert len(splits.x_test) == 80  # 20 % of 398, rounded up like train_test_split
     x = np.concatenate([splits.x_train, splits.x_val, splits.x_test])
     scaled, origin, years = x[:, :5], x[:, 5], x[:, 6:]
-    np.testing.assert_allclose(scaled.mean(axis=0), 0, atol=1e-5)  # scaler fitted on all rows (the course's leak)
+    np.testing.assert_allclose(
+        scaled.mean(axis=0), 0, atol=1e-5
+    )  # scaler fitted on all rows (the course's leak)
     assert set(np.unique(origin)) == {0.0, 1.0, 2.0}
     assert np.all(years.sum(axis=1) == 1)
 
@@ -103,7 +105,9 @@ def test_keras_fit_and_lightning_fit_see_the_same_batches_every_epoch(model_id):
     epochs = 3
     lightning_batches = lightning_training_targets(datamodule, epochs)
     keras_batches = keras_training_targets(datamodule, epochs)
-    assert len(lightning_batches) == len(keras_batches) == epochs * datamodule.batch_order("train").num_batches
+    assert (
+        len(lightning_batches) == len(keras_batches) == epochs * datamodule.batch_order("train").num_batches
+    )
     for seen_by_lightning, seen_by_keras in zip(lightning_batches, keras_batches):
         np.testing.assert_array_equal(seen_by_lightning, seen_by_keras)
 
@@ -118,9 +122,21 @@ def lightning_training_targets(datamodule, epochs):
     from twins.models import make_lightning, model_arguments
     from twins.training.fit_lightning import fit_lightning
 
-    model = make_lightning(datamodule_model_id(datamodule), model_arguments(datamodule_model_id(datamodule), datamodule))
-    fit_lightning(model, datamodule, {"max_epochs": epochs, "limit_val_batches": 0, "enable_progress_bar": False,
-                                      "enable_model_summary": False}, quiet=True, callbacks=[Record()])
+    model = make_lightning(
+        datamodule_model_id(datamodule), model_arguments(datamodule_model_id(datamodule), datamodule)
+    )
+    fit_lightning(
+        model,
+        datamodule,
+        {
+            "max_epochs": epochs,
+            "limit_val_batches": 0,
+            "enable_progress_bar": False,
+            "enable_model_summary": False,
+        },
+        quiet=True,
+        callbacks=[Record()],
+    )
     return seen
 
 

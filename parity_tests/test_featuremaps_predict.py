@@ -1,5 +1,6 @@
 """Course features of the vision twins: feature maps of the first conv layers, and predicting the
 user's own photo (twins/cli/featuremaps.py, twins/cli/predict.py), on images the tests generate."""
+
 import json
 
 import numpy as np
@@ -8,8 +9,8 @@ from PIL import Image, ImageDraw
 
 from twins.cli import main
 from twins.cli.featuremaps import conv_activations, max_abs_diff
-from twins.models import make_twins
 from twins.cli.predict import load_photo
+from twins.models import make_twins
 from twins.transfer import keras_to_torch
 
 
@@ -40,8 +41,20 @@ def test_conv_activations_of_both_twins_agree_after_transfer():
 
 
 def test_featuremaps_command_writes_the_png_grid(capsys, tmp_path):
-    code, out, err = run_cli(capsys, "featuremaps", "mnist_cnn", "--out", str(tmp_path), "--train", "lightning",
-                             "--epochs", "1", "--images", "2", "--quiet")
+    code, out, err = run_cli(
+        capsys,
+        "featuremaps",
+        "mnist_cnn",
+        "--out",
+        str(tmp_path),
+        "--train",
+        "lightning",
+        "--epochs",
+        "1",
+        "--images",
+        "2",
+        "--quiet",
+    )
     assert code == 0, err
     diffs = [float(v) for v in out.split("per conv layer:")[1].split(",")]
     assert len(diffs) == 2 and max(diffs) <= 1e-5
@@ -63,12 +76,31 @@ def test_a_photo_becomes_a_grey_inverted_28x28_image(photo):
 
 
 def test_predict_from_a_lightning_checkpoint_gives_both_twins_the_same_weights(capsys, tmp_path, photo):
-    code, _, err = run_cli(capsys, "train", "fashion_mlp", "--framework", "lightning", "--epochs", "1",
-                           "--out", str(tmp_path / "run"), "--quiet")
+    code, _, err = run_cli(
+        capsys,
+        "train",
+        "fashion_mlp",
+        "--framework",
+        "lightning",
+        "--epochs",
+        "1",
+        "--out",
+        str(tmp_path / "run"),
+        "--quiet",
+    )
     assert code == 0, err
     out_json = tmp_path / "prediction.json"
-    code, out, err = run_cli(capsys, "predict", "fashion_mlp", "--image", str(photo),
-                             "--checkpoint", str(tmp_path / "run" / "lightning" / "last.ckpt"), "--json", str(out_json))
+    code, out, err = run_cli(
+        capsys,
+        "predict",
+        "fashion_mlp",
+        "--image",
+        str(photo),
+        "--checkpoint",
+        str(tmp_path / "run" / "lightning" / "last.ckpt"),
+        "--json",
+        str(out_json),
+    )
     assert code == 0, err
     record = json.loads(out_json.read_text())
     keras, lightning = np.array(record["keras"]), np.array(record["lightning"])
@@ -79,14 +111,26 @@ def test_predict_from_a_lightning_checkpoint_gives_both_twins_the_same_weights(c
 
 
 def test_predict_trains_both_twins_without_a_checkpoint(capsys, tmp_path, photo):
-    code, out, err = run_cli(capsys, "predict", "fashion_mlp", "--image", str(photo), "--epochs", "1",
-                             "--quiet", "--json", str(tmp_path / "p.json"))
+    code, out, err = run_cli(
+        capsys,
+        "predict",
+        "fashion_mlp",
+        "--image",
+        str(photo),
+        "--epochs",
+        "1",
+        "--quiet",
+        "--json",
+        str(tmp_path / "p.json"),
+    )
     record = json.loads((tmp_path / "p.json").read_text())
     assert code == 0, err
     assert len(record["keras"]) == len(record["lightning"]) == 10 and record["weights"] == "trained now"
 
 
-@pytest.mark.parametrize("content, message", [(None, "image not found"), (b"not a picture", "cannot read image")])
+@pytest.mark.parametrize(
+    "content, message", [(None, "image not found"), (b"not a picture", "cannot read image")]
+)
 def test_a_bad_photo_is_one_line_and_exit_status_2(capsys, tmp_path, content, message):
     path = tmp_path / "photo.jpg"
     if content is not None:
@@ -99,8 +143,18 @@ def test_a_bad_photo_is_one_line_and_exit_status_2(capsys, tmp_path, content, me
 
 def test_compare_runs_on_the_substitute_and_draws_both_loss_curves(capsys, tmp_path):
     """fashion_cnn's course recipe is one epoch: each curve is then a single marked point."""
-    code, out, err = run_cli(capsys, "compare", "fashion_cnn", "--epochs", "1", "--quiet",
-                             "--json", str(tmp_path / "c.json"), "--out", str(tmp_path))
+    code, out, err = run_cli(
+        capsys,
+        "compare",
+        "fashion_cnn",
+        "--epochs",
+        "1",
+        "--quiet",
+        "--json",
+        str(tmp_path / "c.json"),
+        "--out",
+        str(tmp_path),
+    )
     assert code == 0, err
     record = json.loads((tmp_path / "c.json").read_text())
     assert "substitute" in record["data"] and "substitute" in out

@@ -3,16 +3,18 @@
 Checks a–g run on them through test_parity.py / test_broken_twin.py; here: the architectures are
 the course's, layer by layer and in parameter count, on the real 28×28 input size.
 """
-import keras
-import numpy as np
-import pytest
+
 import torch
 from torch import nn
 
+import keras
+import numpy as np
+import pytest
+
 from configs import load_config
 from datamodules.torch_adapter import to_torch_layout
-from twins.parity.counts import keras_counts, torch_counts
 from twins.models import make_keras, make_lightning
+from twins.parity.counts import keras_counts, torch_counts
 from twins.transfer import keras_to_torch
 
 #: Hand-computed from COURSE.md (weights + biases per layer), 28×28×1 inputs.
@@ -48,13 +50,49 @@ def test_the_course_architectures_at_28x28(model_id):
 def test_fashion_cnn_layer_sequence_is_the_courses():
     lightning_model, keras_model = course_twins("fashion_cnn")
     keras_kinds = [type(layer).__name__ for layer in keras_model.layers]
-    assert keras_kinds == ["Conv2D", "MaxPooling2D", "Conv2D", "Conv2D", "MaxPooling2D", "Conv2D", "Conv2D",
-                           "MaxPooling2D", "Flatten", "Dense", "Dropout", "Dense", "Dropout", "Dense"]
-    assert [layer.kernel_size for layer in keras_model.layers if isinstance(layer, keras.layers.Conv2D)] == [(7, 7)] + [(3, 3)] * 4
-    torch_kinds = [type(m).__name__ for m in [*lightning_model.features, *lightning_model.classifier] if not isinstance(m, nn.ReLU)]
-    assert torch_kinds == ["Conv2d", "MaxPool2d", "Conv2d", "Conv2d", "MaxPool2d", "Conv2d", "Conv2d", "MaxPool2d",
-                           "Flatten", "Linear", "Dropout", "Linear", "Dropout", "Linear"]
-    assert [m.padding for m in lightning_model.features if isinstance(m, nn.Conv2d)] == [(3, 3)] + [(1, 1)] * 4
+    assert keras_kinds == [
+        "Conv2D",
+        "MaxPooling2D",
+        "Conv2D",
+        "Conv2D",
+        "MaxPooling2D",
+        "Conv2D",
+        "Conv2D",
+        "MaxPooling2D",
+        "Flatten",
+        "Dense",
+        "Dropout",
+        "Dense",
+        "Dropout",
+        "Dense",
+    ]
+    assert [layer.kernel_size for layer in keras_model.layers if isinstance(layer, keras.layers.Conv2D)] == [
+        (7, 7)
+    ] + [(3, 3)] * 4
+    torch_kinds = [
+        type(m).__name__
+        for m in [*lightning_model.features, *lightning_model.classifier]
+        if not isinstance(m, nn.ReLU)
+    ]
+    assert torch_kinds == [
+        "Conv2d",
+        "MaxPool2d",
+        "Conv2d",
+        "Conv2d",
+        "MaxPool2d",
+        "Conv2d",
+        "Conv2d",
+        "MaxPool2d",
+        "Flatten",
+        "Linear",
+        "Dropout",
+        "Linear",
+        "Dropout",
+        "Linear",
+    ]
+    assert [m.padding for m in lightning_model.features if isinstance(m, nn.Conv2d)] == [(3, 3)] + [
+        (1, 1)
+    ] * 4
 
 
 def test_odd_sized_images_pool_with_floor_like_keras():

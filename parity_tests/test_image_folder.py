@@ -1,20 +1,21 @@
 """Image-folder and cats-vs-dogs datamodules: reading, preprocessing, identical augmentation in
 both frameworks, and the real download path (cache, checksum, atomic extraction, Keras' copy,
 offline error) on images and archives the tests create with PIL."""
+
 import os
 import zipfile
 
+import torch  # noqa: F401  - before TensorFlow
+
+import keras
 import numpy as np
 import pytest
-import torch  # noqa: F401  - before TensorFlow
 
 from datamodules.augment import FlipRotate, rotate
 from datamodules.cats_dogs import CatsDogsDataModule, cats_dogs_folder, shape_image
 from datamodules.errors import DataError
 from datamodules.image_folder import ImageFolderDataModule
-
-import keras  # noqa: E402
-from datamodules.keras_adapter import keras_train_data  # noqa: E402
+from datamodules.keras_adapter import keras_train_data
 
 
 def write_class_folders(root, classes=("cats", "dogs"), per_class=5, size=40, seed=0):
@@ -36,7 +37,7 @@ def test_folder_images_are_resized_scaled_and_labelled_alphabetically(tmp_path):
     assert datamodule.class_names == ["cats", "dogs"]
     assert (len(splits.x_test), len(splits.x_val), len(splits.x_train)) == (4, 4, 12)
     assert splits.x_train.shape[1:] == (24, 24, 3) and splits.x_train.dtype == np.float32
-    assert -1.0 <= splits.x_train.min() and splits.x_train.max() <= 1.0
+    assert splits.x_train.min() >= -1.0 and splits.x_train.max() <= 1.0
     assert set(np.unique(np.concatenate([splits.y_train, splits.y_val, splits.y_test]))) == {0.0, 1.0}
     assert datamodule.model_inputs() == {"input_shape": [24, 24, 3]}
 
@@ -46,10 +47,16 @@ def test_train_validation_layout_takes_the_test_set_from_validation(tmp_path):
     write_class_folders(tmp_path / "tree" / "validation", per_class=5, seed=1)
     datamodule = ImageFolderDataModule(str(tmp_path / "tree"), image_size=16)
     datamodule.setup()
-    assert (len(datamodule.splits.x_train), len(datamodule.splits.x_test), len(datamodule.splits.x_val)) == (12, 2, 8)
+    assert (len(datamodule.splits.x_train), len(datamodule.splits.x_test), len(datamodule.splits.x_val)) == (
+        12,
+        2,
+        8,
+    )
 
 
-@pytest.mark.parametrize("classes, message", [(("a", "b", "c"), "exactly 2 class folders"), (("a",), "exactly 2")])
+@pytest.mark.parametrize(
+    "classes, message", [(("a", "b", "c"), "exactly 2 class folders"), (("a",), "exactly 2")]
+)
 def test_a_folder_that_is_not_binary_is_a_one_line_error(tmp_path, classes, message):
     write_class_folders(tmp_path / "x", classes=classes, per_class=2)
     with pytest.raises(DataError, match=message):
@@ -66,7 +73,9 @@ def test_unknown_source_and_missing_folder_are_one_line_errors(tmp_path):
 def test_rotation_matches_keras_random_rotation_and_flip_is_horizontal():
     image = np.random.default_rng(0).uniform(-1, 1, (1, 21, 18, 3)).astype(np.float32)
     for fraction in (0.13, -0.2):
-        layer = keras.layers.RandomRotation(factor=(fraction, fraction), fill_mode="reflect", interpolation="bilinear")
+        layer = keras.layers.RandomRotation(
+            factor=(fraction, fraction), fill_mode="reflect", interpolation="bilinear"
+        )
         expected = np.asarray(layer(image, training=True))[0]
         np.testing.assert_allclose(rotate(image[0], fraction * 2 * np.pi), expected, atol=1e-5)
     augment = FlipRotate(factor=0.0, seed=3)
@@ -111,6 +120,7 @@ def test_augmentation_is_a_pure_function_of_seed_epoch_and_sample():
 
 
 # --- the real cats-vs-dogs download path ---------------------------------------------------------
+
 
 def make_archive(tmp_path) -> tuple[str, str]:
     """A small ``cats_and_dogs_filtered.zip`` with the real layout; returns (file URL, size check)."""

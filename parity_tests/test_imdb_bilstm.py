@@ -1,20 +1,21 @@
 """The IMDB twins beyond the generic harness: one vocabulary, masking (Keras ``mask_zero`` ↔
 packed sequences) with mixed lengths and both directions, the course's padding check, the loaders."""
+
 import hashlib
 import io
 import tarfile
 
-import numpy as np
-import pytest
 import torch
 
-from datamodules import DataError, IMDBDataModule
-from datamodules import imdb
+import numpy as np
+import pytest
+
+from datamodules import DataError, IMDBDataModule, imdb
 from datamodules.download import FileSet, RemoteFile
 from lit_models.keras_compat.recurrent import run_masked
+from twins.models import make_twins
 from twins.parity.counts import extra_torch_parameters
 from twins.training.fit_keras import seed_keras
-from twins.models import make_twins
 from twins.transfer import keras_to_torch
 
 MODELS = ["imdb_bilstm", "imdb_bilstm_stacked"]
@@ -34,7 +35,9 @@ def test_the_datamodule_builds_one_vocabulary_of_max_tokens():
     x = datamodule.splits.x_train
     assert x.dtype == np.int64 and x.max() < 1000 and (x == imdb.UNKNOWN).any()
     lengths = (x != 0).sum(1)
-    assert (x[np.arange(len(x)), lengths - 1] != 0).all() and not x[np.arange(x.shape[1]) >= lengths[:, None]].any()  # right-padded
+    assert (x[np.arange(len(x)), lengths - 1] != 0).all() and not x[
+        np.arange(x.shape[1]) >= lengths[:, None]
+    ].any()  # right-padded
     assert len(set(lengths)) > 5  # mixed lengths
     assert datamodule.model_inputs() == {"vocab_size": 1000} and "synthetic" in datamodule.source
 
@@ -93,33 +96,48 @@ def test_both_directions_and_returned_sequences_match_keras_layer_by_layer():
     keras_first = np.asarray(keras_model.layers[1](embedded, mask=mask))
     keras_second = np.asarray(keras_model.layers[2](keras.ops.convert_to_tensor(keras_first), mask=mask))
     with torch.no_grad():
-        torch_first = run_masked(lightning_model.recurrent[0], lightning_model.embedding(torch.from_numpy(x)), lengths, True)
+        torch_first = run_masked(
+            lightning_model.recurrent[0], lightning_model.embedding(torch.from_numpy(x)), lengths, True
+        )
         torch_second = run_masked(lightning_model.recurrent[1], torch_first, lengths, False)
     for row, length in enumerate(lengths.tolist()):
         np.testing.assert_allclose(torch_first[row, :length].numpy(), keras_first[row, :length], atol=1e-6)
     units = lightning_model.recurrent[0].hidden_size
-    for half in (slice(0, units), slice(units, 2 * units)):  # forward half, backward half, each at its last step
+    for half in (
+        slice(0, units),
+        slice(units, 2 * units),
+    ):  # forward half, backward half, each at its last step
         np.testing.assert_allclose(torch_first[1, 4, half].numpy(), keras_first[1, 4, half], atol=1e-6)
     np.testing.assert_allclose(torch_second.numpy(), keras_second, atol=1e-6)
 
 
-@pytest.mark.parametrize("model_id, per_layer", [
-    ("imdb_bilstm", {"recurrent.0": 2 * 4 * 64}),
-    ("imdb_bilstm_stacked", {"recurrent.0": 2 * 4 * 64, "recurrent.1": 2 * 4 * 32}),
-])
+@pytest.mark.parametrize(
+    "model_id, per_layer",
+    [
+        ("imdb_bilstm", {"recurrent.0": 2 * 4 * 64}),
+        ("imdb_bilstm_stacked", {"recurrent.0": 2 * 4 * 64, "recurrent.1": 2 * 4 * 32}),
+    ],
+)
 def test_bidirectional_extra_biases_are_counted_per_layer_and_direction(model_id, per_layer):
     _, lightning_model, keras_model = make_twins(model_id)
     assert {name: count for name, count, _ in extra_torch_parameters(lightning_model)} == per_layer
-    assert sum(p.numel() for p in lightning_model.parameters()) - keras_model.count_params() == sum(per_layer.values())
+    assert sum(p.numel() for p in lightning_model.parameters()) - keras_model.count_params() == sum(
+        per_layer.values()
+    )
     embedding = lightning_model.embedding.weight
     assert embedding.abs().max() <= 0.05 and embedding.std() > 0.02  # Keras' uniform(-0.05, 0.05)
 
 
 # --- the real loader ------------------------------------------------------------------------------
 
+
 def _acl_archive(path):
-    reviews = {"train/pos/0_9.txt": "A <br />great film!", "train/neg/1_2.txt": "Awful.", "test/pos/2_8.txt": "Fine",
-               "test/neg/3_1.txt": "Bad bad"}
+    reviews = {
+        "train/pos/0_9.txt": "A <br />great film!",
+        "train/neg/1_2.txt": "Awful.",
+        "test/pos/2_8.txt": "Fine",
+        "test/neg/3_1.txt": "Bad bad",
+    }
     with tarfile.open(path, "w:gz") as tar:
         for name, text in reviews.items():
             data = text.encode()
@@ -133,12 +151,19 @@ def test_real_loader_downloads_verifies_and_reads_aclimdb(tmp_path, monkeypatch)
     remote = tmp_path / "remote" / "aclImdb_v1.tar.gz"
     remote.parent.mkdir()
     checksum = _acl_archive(remote)
-    monkeypatch.setattr(imdb, "IMDB_FILES", FileSet("IMDB", "imdb", (RemoteFile("aclImdb_v1.tar.gz", checksum, remote.as_uri()),)))
+    monkeypatch.setattr(
+        imdb,
+        "IMDB_FILES",
+        FileSet("IMDB", "imdb", (RemoteFile("aclImdb_v1.tar.gz", checksum, remote.as_uri()),)),
+    )
     datamodule = IMDBDataModule(source="download", data_dir=str(tmp_path / "cache"), validation_split=0.5)
     datamodule.setup()
     assert (tmp_path / "cache" / "imdb" / "aclImdb_v1.tar.gz").is_file()
     assert sorted(datamodule.vocabulary) == ["a", "awful", "film", "great"]
-    assert len(datamodule.splits.x_test) == 2 and sorted(datamodule.splits.y_test[:, 0].tolist()) == [0.0, 1.0]
+    assert len(datamodule.splits.x_test) == 2 and sorted(datamodule.splits.y_test[:, 0].tolist()) == [
+        0.0,
+        1.0,
+    ]
     assert "aclImdb" in datamodule.source
 
 

@@ -5,6 +5,7 @@ Every import statement counts, at module level or inside a function (a lazy impo
 two modules together); ``from package import name`` is an edge to ``package.name`` when that
 is a module, else to ``package``.
 """
+
 import ast
 from pathlib import Path
 
@@ -40,8 +41,10 @@ def imports_of(name: str, path: Path, known) -> set[str]:
 
 def import_graph() -> dict[str, set[str]]:
     modules = product_modules()
-    return {name: {m for m in imports_of(name, path, modules) if m in modules and m != name}
-            for name, path in modules.items()}
+    return {
+        name: {m for m in imports_of(name, path, modules) if m in modules and m != name}
+        for name, path in modules.items()
+    }
 
 
 def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
@@ -54,7 +57,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
         stack.append(node)
         for target in sorted(graph[node]):
             if state.get(target) == "open":
-                return [*stack[stack.index(target):], target]
+                return [*stack[stack.index(target) :], target]
             if target not in state and (cycle := visit(target)):
                 return cycle
         state[node] = "done"
@@ -81,5 +84,9 @@ def test_the_cycle_finder_finds_a_planted_cycle():
 
 def test_no_product_module_imports_the_tests_or_a_script():
     for name, path in product_modules().items():
-        forbidden = {m for m in imports_of(name, path, {}) if m.split(".")[0] in ("parity_tests", "scripts", "notebooks")}
+        forbidden = {
+            m
+            for m in imports_of(name, path, {})
+            if m.split(".")[0] in ("parity_tests", "scripts", "notebooks")
+        }
         assert not forbidden, f"{name} imports {sorted(forbidden)}"

@@ -1,6 +1,7 @@
 """The layout a newcomer reads at a glance: lit_models/ ↔ keras_models/ mirror each other file by
 file (only twins), the torch-only Keras-compatibility pieces sit in lit_models/keras_compat/ with a
 README that says why each exists, and no Keras twin imports the project's torch code."""
+
 import ast
 import re
 from pathlib import Path
@@ -42,13 +43,15 @@ def test_no_keras_twin_imports_the_projects_torch_code():
 #: must exist, under the same name, in its mirror).
 FRAMEWORK_ONLY = {
     "lit_models": {
-        "dcgan.py": {"ChannelsLastReshape"},            # Keras: layers.Reshape((h, w, c)) is channels-last already
-        "image_classifiers.py": {"check_odd_kernels"},  # Keras pads 'same' for any kernel; torch's k//2 only for odd k
+        "dcgan.py": {"ChannelsLastReshape"},  # Keras: layers.Reshape((h, w, c)) is channels-last already
+        "image_classifiers.py": {
+            "check_odd_kernels"
+        },  # Keras pads 'same' for any kernel; torch's k//2 only for odd k
     },
     "keras_models": {
-        "dcgan.py": {"DCGANModel"},                     # the keras.Model subclass the builder DCGAN returns
+        "dcgan.py": {"DCGANModel"},  # the keras.Model subclass the builder DCGAN returns
         "kmeans.py": {"KMeansModel", "LloydEpochEnd"},  # Lightning: the module itself and on_train_epoch_end
-        "mobilenet_transfer.py": {"FineTuning"},        # Lightning keeps the recipe in save_hyperparameters
+        "mobilenet_transfer.py": {"FineTuning"},  # Lightning keeps the recipe in save_hyperparameters
     },
 }
 
@@ -56,8 +59,12 @@ FRAMEWORK_ONLY = {
 def public_names(side: str, name: str) -> tuple[set[str], set[str]]:
     """``(top-level functions and classes, their methods)`` of a twin file, public ones only."""
     tree = ast.parse((ROOT / side / name).read_text())
-    top = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and not n.name.startswith("_")]
-    methods = {m.name for n in top if isinstance(n, ast.ClassDef) for m in n.body if isinstance(m, ast.FunctionDef)}
+    top = [
+        n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and not n.name.startswith("_")
+    ]
+    methods = {
+        m.name for n in top if isinstance(n, ast.ClassDef) for m in n.body if isinstance(m, ast.FunctionDef)
+    }
     return {n.name for n in top} - FRAMEWORK_ONLY[side].get(name, set()), methods
 
 
@@ -68,5 +75,9 @@ def test_twin_files_define_the_same_names():
     for name in sorted(twin_files("lit_models") - {"base.py"}):
         lightning, lightning_methods = public_names("lit_models", name)
         keras, keras_methods = public_names("keras_models", name)
-        assert lightning <= keras | keras_methods, f"{name}: only in lit_models: {sorted(lightning - keras - keras_methods)}"
-        assert keras <= lightning | lightning_methods, f"{name}: only in keras_models: {sorted(keras - lightning - lightning_methods)}"
+        assert lightning <= keras | keras_methods, (
+            f"{name}: only in lit_models: {sorted(lightning - keras - keras_methods)}"
+        )
+        assert keras <= lightning | lightning_methods, (
+            f"{name}: only in keras_models: {sorted(keras - lightning - lightning_methods)}"
+        )

@@ -2,6 +2,7 @@
 
 No test touches the network: downloads come from ``file://`` URLs and a local ``http.server``.
 """
+
 import functools
 import gzip
 import hashlib
@@ -28,8 +29,12 @@ def idx_bytes(array: np.ndarray) -> bytes:
 @pytest.fixture(scope="module")
 def idx_arrays():
     rng = np.random.default_rng(0)
-    return (rng.integers(0, 256, (N_TRAIN, 28, 28), dtype=np.uint8), rng.integers(0, 10, N_TRAIN, dtype=np.uint8),
-            rng.integers(0, 256, (N_TEST, 28, 28), dtype=np.uint8), rng.integers(0, 10, N_TEST, dtype=np.uint8))
+    return (
+        rng.integers(0, 256, (N_TRAIN, 28, 28), dtype=np.uint8),
+        rng.integers(0, 10, N_TRAIN, dtype=np.uint8),
+        rng.integers(0, 256, (N_TEST, 28, 28), dtype=np.uint8),
+        rng.integers(0, 10, N_TEST, dtype=np.uint8),
+    )
 
 
 @pytest.fixture
@@ -105,7 +110,9 @@ def test_a_corrupted_cached_file_is_downloaded_again(tmp_path, mirror):
     assert hashlib.md5(fetch(files, tmp_path / "cache")[0].read_bytes()).hexdigest() == sums[cached.name]
 
 
-def test_fashion_mnist_from_the_keras_cache_has_the_course_splits(tmp_path, mirror, idx_arrays, offline, monkeypatch):
+def test_fashion_mnist_from_the_keras_cache_has_the_course_splits(
+    tmp_path, mirror, idx_arrays, offline, monkeypatch
+):
     folder, sums = mirror
     keras_copy = tmp_path / "keras_home" / "datasets" / "fashion-mnist"
     keras_copy.mkdir(parents=True)
@@ -149,8 +156,10 @@ def test_mnist_from_a_keras_npz_and_from_a_torchvision_root(tmp_path, idx_arrays
     assert len(from_torchvision.splits.x_test) == 7
 
 
-@pytest.mark.parametrize("datamodule_class, files", [(FashionMNISTDataModule, "train-images-idx3-ubyte.gz"),
-                                                      (MNISTDataModule, "mnist.npz")])
+@pytest.mark.parametrize(
+    "datamodule_class, files",
+    [(FashionMNISTDataModule, "train-images-idx3-ubyte.gz"), (MNISTDataModule, "mnist.npz")],
+)
 def test_offline_without_a_copy_is_one_clear_line(tmp_path, offline, datamodule_class, files):
     datamodule = datamodule_class(source="download", data_dir=str(tmp_path / "cache"))
     with pytest.raises(DataError) as error:
@@ -165,15 +174,25 @@ def test_the_substitute_is_chosen_by_name_and_labelled():
     datamodule.setup()
     s = datamodule.splits
     assert "substitute" in datamodule.source and "not Fashion-MNIST" in datamodule.source
-    assert s.x_train.shape == (100, 28, 28, 1) and s.x_val.shape == (250, 28, 28, 1) and s.x_test.shape == (297, 28, 28, 1)
-    assert s.x_train.dtype == np.float32 and 0.0 == s.x_train.min() and s.x_train.max() == 1.0
-    assert set(np.unique(s.y_val)) == set(range(10)) and datamodule.model_inputs() == {"input_shape": [28, 28, 1]}
+    assert (
+        s.x_train.shape == (100, 28, 28, 1)
+        and s.x_val.shape == (250, 28, 28, 1)
+        and s.x_test.shape == (297, 28, 28, 1)
+    )
+    assert s.x_train.dtype == np.float32 and s.x_train.min() == 0.0 and s.x_train.max() == 1.0
+    assert set(np.unique(s.y_val)) == set(range(10)) and datamodule.model_inputs() == {
+        "input_shape": [28, 28, 1]
+    }
 
 
 def test_an_unknown_source_and_a_truncated_file_are_one_line_errors(tmp_path):
     with pytest.raises(DataError, match="unknown source 'fashion'"):
         MNISTDataModule(source="fashion")
     truncated = tmp_path / "x.gz"
-    truncated.write_bytes(gzip.compress(bytes([0, 0, 8, 3]) + (5).to_bytes(4, "big") + (28).to_bytes(4, "big") * 2 + b"\x00" * 100))
+    truncated.write_bytes(
+        gzip.compress(
+            bytes([0, 0, 8, 3]) + (5).to_bytes(4, "big") + (28).to_bytes(4, "big") * 2 + b"\x00" * 100
+        )
+    )
     with pytest.raises(DataError, match="truncated"):
         read_idx(truncated)

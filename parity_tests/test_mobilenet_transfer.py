@@ -2,23 +2,24 @@
 BatchNorm in inference mode through Lightning's loop, the fine-tuning phase (same layers
 unfrozen, exact counts, trajectory and moving statistics), the CLI's two phases, and the
 binary accuracy on logits."""
+
 import json
 
-import numpy as np
-import pytest
 import torch
 
+import keras
+import numpy as np
+import pytest
+
+from keras_models.mobilenet_transfer import BASE_NAME, start_fine_tuning
 from lit_models.keras_compat.metrics import LogitBinaryAccuracy
 from lit_models.keras_compat.mobilenet_v2 import SameConv2d, correct_pad
 from twins import parity
 from twins.cli import main
+from twins.models import make_twins
 from twins.training.fit_keras import fit_keras
 from twins.training.fit_lightning import fit_lightning
-from twins.models import make_twins
 from twins.transfer import keras_to_torch
-
-import keras  # noqa: E402
-from keras_models.mobilenet_transfer import BASE_NAME, start_fine_tuning  # noqa: E402
 
 from .parity_suite import QUIET
 
@@ -66,7 +67,13 @@ def test_frozen_batch_norm_stays_in_inference_mode_through_lightning_fit(twins):
         def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
             modes.append({m.training for m in batch_norms(pl_module)})
 
-    fit_lightning(lightning_model, datamodule, {"max_epochs": 2, "limit_train_batches": 2, **QUIET}, quiet=True, callbacks=[Spy()])
+    fit_lightning(
+        lightning_model,
+        datamodule,
+        {"max_epochs": 2, "limit_train_batches": 2, **QUIET},
+        quiet=True,
+        callbacks=[Spy()],
+    )
     assert modes == [{False}] * 4
     for old, norm in zip(before, batch_norms(lightning_model)):
         torch.testing.assert_close(norm.running_mean, old, rtol=0, atol=0)
@@ -80,7 +87,9 @@ def test_fine_tuning_unfreezes_the_same_layers_in_both_and_counts_stay_exact(twi
     assert counts["keras"] == {"trainable": 1_862_721, "non_trainable": 396_544}  # Keras' own numbers
     keras_layers = keras_model.get_layer(BASE_NAME).layers
     torch_layers = lightning_model.base.keras_layers()
-    assert [layer.name for layer in keras_layers][1:] == [name for name, _ in torch_layers][1:]  # [0]: input_layer_<n>
+    assert [layer.name for layer in keras_layers][1:] == [name for name, _ in torch_layers][
+        1:
+    ]  # [0]: input_layer_<n>
     for layer, (name, module) in zip(keras_layers, torch_layers):
         if module is not None:
             assert all(p.requires_grad == layer.trainable for p in module.parameters()), name
@@ -108,7 +117,9 @@ def test_fine_tuning_phase_trajectory_and_moving_statistics():
     base = keras_model.get_layer(BASE_NAME)
     for name in ("block_16_project_BN", "bn_Conv1"):  # unfrozen (layer ≥ 100), frozen
         keras_stats = [np.asarray(w) for w in base.get_layer(name).weights[2:]]
-        for keras_value, torch_value in zip(keras_stats, (modules[name].running_mean, modules[name].running_var)):
+        for keras_value, torch_value in zip(
+            keras_stats, (modules[name].running_mean, modules[name].running_var)
+        ):
             assert parity.relative_difference(torch_value.numpy(), keras_value) <= FINE_TUNE_RTOL, name
     assert not torch.equal(modules["block_16_project_BN"].running_var, before["block_16_project_BN"])
     assert torch.equal(modules["bn_Conv1"].running_var, before["bn_Conv1"])
@@ -116,8 +127,23 @@ def test_fine_tuning_phase_trajectory_and_moving_statistics():
 
 def test_cli_train_runs_the_fine_tuning_phase_after_the_first(capsys, tmp_path):
     path = tmp_path / "run.json"
-    code = main(["train", MODEL, "--framework", "lightning", "--epochs", "1", "--model.fine_tune_epochs", "1",
-                 "--data.num_images", "32", "--quiet", "--json", str(path)])
+    code = main(
+        [
+            "train",
+            MODEL,
+            "--framework",
+            "lightning",
+            "--epochs",
+            "1",
+            "--model.fine_tune_epochs",
+            "1",
+            "--data.num_images",
+            "32",
+            "--quiet",
+            "--json",
+            str(path),
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     record = json.loads(path.read_text())
     assert len(record["history"]["loss"]) == 2 and "substitute" in record["data"]

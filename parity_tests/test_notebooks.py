@@ -7,6 +7,7 @@ machine may belong to another Python), in a temporary working folder, with the t
 thread per framework. A notebook of twins must show a picture, a table of both twins' metrics and
 a forward max |Δ| within tolerance after copying the trained Keras weights into the Lightning twin.
 """
+
 from __future__ import annotations
 
 import json
@@ -63,8 +64,12 @@ def kernel_manager(folder: Path) -> KernelManager:
     spec = folder / "kernels" / "python3"
     spec.mkdir(parents=True)
     argv = [sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "Python 3 (tests)", "language": "python"}))
-    return KernelManager(kernel_name="python3", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec.parent)]))
+    (spec / "kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "Python 3 (tests)", "language": "python"})
+    )
+    return KernelManager(
+        kernel_name="python3", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec.parent)])
+    )
 
 
 def kernel_environment() -> dict[str, str]:
@@ -88,7 +93,9 @@ def execute(path: Path, folder: Path) -> nbformat.NotebookNode:
     notebook = nbformat.read(path, as_version=4)
     notebook.cells.append(nbformat.v4.new_code_cell(PROBE))
     manager = kernel_manager(folder)
-    client = NotebookClient(notebook, km=manager, timeout=CELL_TIMEOUT_S, resources={"metadata": {"path": str(folder)}})
+    client = NotebookClient(
+        notebook, km=manager, timeout=CELL_TIMEOUT_S, resources={"metadata": {"path": str(folder)}}
+    )
     try:
         client.execute(env=kernel_environment())
     finally:  # nbclient leaves the kernel of a manager it was given running
@@ -108,23 +115,36 @@ def printed_text(notebook) -> str:
 @pytest.mark.parametrize("path", notebook_paths(), ids=lambda path: path.stem)
 def test_notebook_runs_top_to_bottom(path, tmp_path):
     notebook = execute(path, tmp_path)
-    assert f"kernel executable: {sys.executable}" in printed_text(notebook), "the kernel ran another interpreter"
+    assert f"kernel executable: {sys.executable}" in printed_text(notebook), (
+        "the kernel ran another interpreter"
+    )
     if not MODELS_OF.get(path.stem):
         return  # e.g. the tensor basics: no twins to compare, running without an error is the check
     pictures = [o for o in outputs(notebook) if "image/png" in o.get("data", {})]
     assert pictures, f"{path.name} showed no picture"
     tables = [o["data"]["text/html"] for o in outputs(notebook) if "text/html" in o.get("data", {})]
-    assert any("<table" in t and "keras" in t and "lightning" in t for t in tables), f"{path.name} showed no keras/lightning table"
+    assert any("<table" in t and "keras" in t and "lightning" in t for t in tables), (
+        f"{path.name} showed no keras/lightning table"
+    )
     differences = [float(value) for value in FORWARD_LINE.findall(printed_text(notebook))]
-    assert len(differences) >= len(MODELS_OF[path.stem]), f"{path.name} printed {len(differences)} forward |Δ| lines"
-    assert all(d <= FORWARD_TOLERANCE for d in differences), f"{path.name}: forward max |Δ| {differences} > {FORWARD_TOLERANCE}"
+    assert len(differences) >= len(MODELS_OF[path.stem]), (
+        f"{path.name} printed {len(differences)} forward |Δ| lines"
+    )
+    assert all(d <= FORWARD_TOLERANCE for d in differences), (
+        f"{path.name}: forward max |Δ| {differences} > {FORWARD_TOLERANCE}"
+    )
 
 
 def tracked_notebooks() -> list[Path]:
     """The notebooks git tracks (all of ``notebooks/`` when this is not a git checkout)."""
     try:
-        listed = subprocess.run(["git", "ls-files", "--", "notebooks/*.ipynb"], cwd=ROOT, capture_output=True,
-                                text=True, check=True).stdout.split()
+        listed = subprocess.run(
+            ["git", "ls-files", "--", "notebooks/*.ipynb"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
     except (OSError, subprocess.CalledProcessError):
         return notebook_paths()
     return [ROOT / name for name in listed] or notebook_paths()
@@ -149,9 +169,15 @@ def test_notebooks_in_git_are_stripped():
 def test_notebooks_are_numbered_in_course_order_and_cover_every_model():
     on_disk = [path.stem for path in notebook_paths()]
     assert on_disk == [stem for stem, _, _ in COURSE], f"notebooks {on_disk} differ from the course's order"
-    assert [stem[:2] for stem in on_disk] == [f"{n:02d}" for n in range(len(on_disk))], "numbers must run 00, 01, ... without gaps"
+    assert [stem[:2] for stem in on_disk] == [f"{n:02d}" for n in range(len(on_disk))], (
+        "numbers must run 00, 01, ... without gaps"
+    )
     for stem, _, models in COURSE:
-        code = "\n".join(c.source for c in nbformat.read(NOTEBOOKS / f"{stem}.ipynb", as_version=4).cells if c.cell_type == "code")
+        code = "\n".join(
+            c.source
+            for c in nbformat.read(NOTEBOOKS / f"{stem}.ipynb", as_version=4).cells
+            if c.cell_type == "code"
+        )
         missing = [model for model in models if f'"{model}"' not in code]
         assert not missing, f"{stem} does not train {missing}"
     covered = {model for _, _, models in COURSE for model in models}
@@ -164,6 +190,10 @@ def test_readme_lists_the_notebooks_by_day():
         heading = re.match(r"#+ .*\bDay (\d)\b", line)
         if heading:
             day = int(heading.group(1))
-        listed += [(stem, day) for stem in dict.fromkeys(re.findall(r"\b(\d\d_\w+)\.ipynb", line))]  # a link names it twice
+        listed += [
+            (stem, day) for stem in dict.fromkeys(re.findall(r"\b(\d\d_\w+)\.ipynb", line))
+        ]  # a link names it twice
     expected = [(stem, day) for stem, day, _ in COURSE]
-    assert listed == expected, f"notebooks/README.md lists {listed}, expected each notebook once under its day: {expected}"
+    assert listed == expected, (
+        f"notebooks/README.md lists {listed}, expected each notebook once under its day: {expected}"
+    )

@@ -1,11 +1,13 @@
 """The torch optimizers that follow Keras' update rules, checked against Keras itself."""
+
+import torch
+
 import keras
 import numpy as np
 import pytest
-import torch
 
-from lit_models.keras_compat.optim import make_optimizer
 from keras_models.base import make_optimizer as make_keras_optimizer
+from lit_models.keras_compat.optim import make_optimizer
 
 STEPS = 50
 
@@ -32,7 +34,9 @@ def test_torch_twin_follows_the_keras_update_for_many_steps(name, lr):
     rng = np.random.default_rng(0)
     start = rng.normal(size=(7, 5)).astype(np.float32)
     # gradients of mixed magnitude, including tiny ones where epsilon placement matters
-    gradients = [(rng.normal(size=(7, 5)) * 10.0 ** rng.integers(-6, 1)).astype(np.float32) for _ in range(STEPS)]
+    gradients = [
+        (rng.normal(size=(7, 5)) * 10.0 ** rng.integers(-6, 1)).astype(np.float32) for _ in range(STEPS)
+    ]
     keras_result = run_keras(name, lr, start, gradients)
     torch_result = run_torch(name, lr, start, gradients)
     update = np.abs(keras_result - start).max()

@@ -2,6 +2,7 @@
 
 Check g — every check fails on a deliberately broken twin — lives in test_broken_twin.py.
 """
+
 import numpy as np
 import pytest
 

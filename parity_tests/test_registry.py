@@ -1,5 +1,6 @@
 """One registration per model: ``configs/<id>.yaml`` names the twins, the datamodule and the
 parity settings, and a model added by a config file alone is covered by checks a–f."""
+
 import json
 from pathlib import Path
 
@@ -60,8 +61,13 @@ def test_every_config_is_a_registration_in_course_order():
 def test_a_model_added_by_a_config_file_alone_gets_checks_a_to_f(tiny_mpg, capsys):
     assert tiny_mpg in registry.model_ids()
     assert parity_suite.check_a_registration(tiny_mpg).lightning == "lit_models.tabular_mlp.TabularMLP"
-    for check in (parity_suite.check_b_output_shapes, parity_suite.check_c_parameter_counts,
-                  parity_suite.check_d_forward, parity_suite.check_e_one_step, parity_suite.check_e_trajectory):
+    for check in (
+        parity_suite.check_b_output_shapes,
+        parity_suite.check_c_parameter_counts,
+        parity_suite.check_d_forward,
+        parity_suite.check_e_one_step,
+        parity_suite.check_e_trajectory,
+    ):
         seed_lightning(0)
         seed_keras(0)
         twins = make_twins(tiny_mpg)
@@ -74,17 +80,25 @@ def test_a_model_added_by_a_config_file_alone_gets_checks_a_to_f(tiny_mpg, capsy
 
 
 def test_a_registration_lacking_a_twin_is_refused_naming_the_file(tmp_path, monkeypatch):
-    (tmp_path / "half.yaml").write_text(TINY_MPG.replace("  keras: keras_models.tabular_mlp.TabularMLP\n", ""))
+    (tmp_path / "half.yaml").write_text(
+        TINY_MPG.replace("  keras: keras_models.tabular_mlp.TabularMLP\n", "")
+    )
     monkeypatch.setenv(configs.PATH_ENV, str(tmp_path))
     with pytest.raises(registry.RegistrationError, match=r"half\.yaml: the twins: section lacks keras"):
         registry.spec("half")
 
 
 def test_an_unknown_training_kind_or_tolerance_is_refused(tmp_path, monkeypatch):
-    (tmp_path / "odd.yaml").write_text(TINY_MPG.replace("  order: 50\n", "  order: 50\n  training: evolution\n"))
-    (tmp_path / "loose.yaml").write_text(TINY_MPG.replace("parity:\n", "parity:\n  tolerances: {fwd: 1.0e-3}\n"))
+    (tmp_path / "odd.yaml").write_text(
+        TINY_MPG.replace("  order: 50\n", "  order: 50\n  training: evolution\n")
+    )
+    (tmp_path / "loose.yaml").write_text(
+        TINY_MPG.replace("parity:\n", "parity:\n  tolerances: {fwd: 1.0e-3}\n")
+    )
     monkeypatch.setenv(configs.PATH_ENV, str(tmp_path))
-    with pytest.raises(registry.RegistrationError, match="training 'evolution' is none of gradient, lloyd, gan"):
+    with pytest.raises(
+        registry.RegistrationError, match="training 'evolution' is none of gradient, lloyd, gan"
+    ):
         registry.spec("odd")
     with pytest.raises(registry.RegistrationError, match=r"unknown tolerance \['fwd'\]"):
         registry.spec("loose")

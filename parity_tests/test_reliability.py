@@ -1,17 +1,18 @@
 """Reliability, for every registered model and both frameworks: the same seed gives the same
 weights; a run that crashed resumes from its last checkpoint and ends exactly where an
 uninterrupted run ends; a diverging loss stops training with one line naming epoch and step."""
+
+
 import keras
 import lightning as L
 import numpy as np
 import pytest
-import torch
 
 from twins.errors import DivergenceError
+from twins.models import make_datamodule, make_twins, model_arguments
 from twins.training.fit_keras import fit_keras, seed_keras
 from twins.training.fit_lightning import fit_lightning, seed_lightning
 from twins.training.run import train_twin
-from twins.models import make_datamodule, make_twins, model_arguments
 from twins.transfer import keras_to_torch
 
 EPOCHS = 2
@@ -43,12 +44,25 @@ def weights(result):
 def train(model_id, framework, out, resume=False, callbacks=()):
     datamodule = make_datamodule(model_id, seed=5)
     arguments = model_arguments(model_id, datamodule)
-    return train_twin(framework, model_id, datamodule, arguments, seed=5, epochs=EPOCHS, trainer_args=QUIET,
-                      quiet=True, checkpoint_dir=out, resume=resume, callbacks=callbacks)
+    return train_twin(
+        framework,
+        model_id,
+        datamodule,
+        arguments,
+        seed=5,
+        epochs=EPOCHS,
+        trainer_args=QUIET,
+        quiet=True,
+        checkpoint_dir=out,
+        resume=resume,
+        callbacks=callbacks,
+    )
 
 
 def assert_same_run(a, b):
-    assert a.final()["train"] == b.final()["train"] and a.final()["val"] == b.final()["val"] and a.test == b.test
+    assert (
+        a.final()["train"] == b.final()["train"] and a.final()["val"] == b.final()["val"] and a.test == b.test
+    )
     for x, y in zip(weights(a), weights(b), strict=True):
         np.testing.assert_array_equal(x, y)
 
@@ -77,6 +91,9 @@ def test_divergence_stops_both_twins_at_the_same_epoch_and_step():
         fit_lightning(lightning_model, datamodule, {"max_epochs": 5, **QUIET}, quiet=True)
     with pytest.raises(DivergenceError) as keras_error:
         fit_keras(keras_model, datamodule, epochs=5, quiet=True)
-    assert (lightning_error.value.epoch, lightning_error.value.step) == (keras_error.value.epoch, keras_error.value.step)
+    assert (lightning_error.value.epoch, lightning_error.value.step) == (
+        keras_error.value.epoch,
+        keras_error.value.step,
+    )
     assert str(keras_error.value).startswith("keras training diverged: the loss became")
     assert "\n" not in str(lightning_error.value)

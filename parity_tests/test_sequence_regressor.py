@@ -1,22 +1,21 @@
 """The time-series and Jena twins beyond the generic harness: data, Keras-like recurrent init,
 the single recurrent bias, exact per-layer counts, forecasting, Jena's windows and its download."""
-import io
+
 import math
-import urllib.request
 import zipfile
+
+import torch
 
 import numpy as np
 import pytest
-import torch
 
-from datamodules import DataError, JenaDataModule, SeriesDataModule
-from datamodules import jena
+from datamodules import DataError, JenaDataModule, SeriesDataModule, jena
 from datamodules.series import generate_time_series
+from twins.models import make_twins
 from twins.parity.counts import extra_torch_parameters
+from twins.plots.forecast import autoregressive, predictor
 from twins.training.fit_keras import seed_keras
 from twins.training.fit_lightning import seed_lightning
-from twins.plots.forecast import autoregressive, predictor
-from twins.models import make_twins
 from twins.transfer import keras_to_torch
 
 
@@ -39,7 +38,11 @@ def test_the_generator_follows_the_formula():
     rng = np.random.default_rng(3)
     f1, f2, o1, o2 = rng.random((4, 2, 1))
     t = np.linspace(0, 1, 5)
-    expected = 0.5 * np.sin((t - o1) * (f1 * 10 + 10)) + 0.2 * np.sin((t - o2) * (f2 * 20 + 20)) + 0.1 * (rng.random((2, 5)) - 0.5)
+    expected = (
+        0.5 * np.sin((t - o1) * (f1 * 10 + 10))
+        + 0.2 * np.sin((t - o2) * (f2 * 20 + 20))
+        + 0.1 * (rng.random((2, 5)) - 0.5)
+    )
     np.testing.assert_allclose(series[..., 0], expected, atol=1e-6)
 
 
@@ -48,11 +51,14 @@ def test_a_bad_split_is_one_clear_error():
         SeriesDataModule(split=[0.5, 0.5])
 
 
-@pytest.mark.parametrize("model_id, per_layer", [
-    ("series_simple_rnn", {"recurrent.0": 20, "recurrent.1": 20}),
-    ("series_lstm", {"recurrent.0": 80, "recurrent.1": 80}),
-    ("jena_lstm", {"recurrent.0": 128}),
-])
+@pytest.mark.parametrize(
+    "model_id, per_layer",
+    [
+        ("series_simple_rnn", {"recurrent.0": 20, "recurrent.1": 20}),
+        ("series_lstm", {"recurrent.0": 80, "recurrent.1": 80}),
+        ("jena_lstm", {"recurrent.0": 128}),
+    ],
+)
 def test_torch_extra_recurrent_bias_is_counted_per_layer(model_id, per_layer):
     _, lightning_model, keras_model = make_twins(model_id)
     assert {name: count for name, count, _ in extra_torch_parameters(lightning_model)} == per_layer
@@ -66,7 +72,9 @@ def test_torch_recurrent_init_is_keras_like():
     _, lightning_model, _ = make_twins("series_lstm")
     lstm = lightning_model.recurrent[0]
     units = lstm.hidden_size
-    torch.testing.assert_close(lstm.weight_hh_l0.T @ lstm.weight_hh_l0, torch.eye(units), atol=1e-5, rtol=0)  # orthogonal
+    torch.testing.assert_close(
+        lstm.weight_hh_l0.T @ lstm.weight_hh_l0, torch.eye(units), atol=1e-5, rtol=0
+    )  # orthogonal
     limit = math.sqrt(6 / (1 + 4 * units))  # glorot_uniform of the (1, 4u) kernel
     assert lstm.weight_ih_l0.abs().max() <= limit
     expected_bias = torch.zeros(4 * units)
@@ -103,14 +111,19 @@ def test_ten_step_forecasts_of_both_twins_agree(model_id):
 
 # --- Jena -----------------------------------------------------------------------------------------
 
+
 def test_jena_windows_equal_keras_timeseries_dataset_from_array():
     import keras
 
     data = np.random.default_rng(0).normal(size=(300, 7)).astype(np.float32)
     targets = data[40:, 1:2]
     x, y = jena.timeseries_windows(data, targets, sequence_length=10, sampling_rate=3)
-    dataset = keras.utils.timeseries_dataset_from_array(data, targets, sequence_length=10, sampling_rate=3, batch_size=64)
-    keras_x, keras_y = (np.concatenate(parts) for parts in zip(*[(bx.numpy(), by.numpy()) for bx, by in dataset]))
+    dataset = keras.utils.timeseries_dataset_from_array(
+        data, targets, sequence_length=10, sampling_rate=3, batch_size=64
+    )
+    keras_x, keras_y = (
+        np.concatenate(parts) for parts in zip(*[(bx.numpy(), by.numpy()) for bx, by in dataset])
+    )
     np.testing.assert_array_equal(x, keras_x)
     np.testing.assert_array_equal(y, keras_y)
 
@@ -121,13 +134,17 @@ def test_jena_datamodule_follows_the_course_recipe():
     table = datamodule.table()
     features, train_rows = jena.prepare(table, 0.715)
     assert train_rows == int(0.715 * 3000)
-    np.testing.assert_allclose(features[:train_rows].mean(axis=0), 0, atol=1e-9)  # normalised on the training part
-    assert (table["wv (m/s)"] == -9999).any() and features[:, jena.FEATURES.index("wv (m/s)")].min() > -10  # wind fix
+    np.testing.assert_allclose(
+        features[:train_rows].mean(axis=0), 0, atol=1e-9
+    )  # normalised on the training part
+    assert (table["wv (m/s)"] == -9999).any() and features[
+        :, jena.FEATURES.index("wv (m/s)")
+    ].min() > -10  # wind fix
     x, y = datamodule.splits.x_train, datamodule.splits.y_train
     assert x.shape[1:] == (10, 7) and datamodule.batch_size == 256
     # window i starts at row i; its target is the temperature `past + future` rows later
     temperature = features[:, 1]
-    np.testing.assert_allclose(x[5, :, 1], temperature[5 : 65 : 6], atol=1e-6)
+    np.testing.assert_allclose(x[5, :, 1], temperature[5:65:6], atol=1e-6)
     np.testing.assert_allclose(y[5, 0], temperature[5 + 72], atol=1e-6)
     assert "substitute" in datamodule.source
 
@@ -145,7 +162,9 @@ def test_jena_real_loader_downloads_records_and_verifies(tmp_path, monkeypatch):
     monkeypatch.setattr(jena, "JENA_URL", source.as_uri())
     cache = tmp_path / "cache"
     path = jena.fetch_jena(cache)
-    assert path == cache / "jena" / jena.JENA_ZIP and (cache / "jena" / f"{jena.JENA_ZIP}.sha256").read_text().startswith("sha256:")
+    assert path == cache / "jena" / jena.JENA_ZIP and (
+        cache / "jena" / f"{jena.JENA_ZIP}.sha256"
+    ).read_text().startswith("sha256:")
     assert not list((cache / "jena").glob(".*part"))  # atomic: no temporary left
     np.testing.assert_allclose(jena.read_jena(path)["T (degC)"], frame["T (degC)"])
     path.write_bytes(path.read_bytes()[:-10])  # a corrupted cache is detected, never used

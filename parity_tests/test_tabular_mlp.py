@@ -1,9 +1,11 @@
 """``TabularMLP`` twins (mpg_regression, mpg_classification, iris_mlp, csv_regression):
 the course's layer sizes, and torch initialised like Keras."""
+
+import torch
+
 import keras
 import numpy as np
 import pytest
-import torch
 
 from twins.models import make_twins
 
@@ -34,7 +36,9 @@ def test_torch_twin_initialises_like_keras_by_default():
 
 
 def test_native_torch_init_stays_available():
-    _, lightning_model, _ = make_twins("mpg_classification", model={"hidden_units": [400, 400], "init": "torch"})
+    _, lightning_model, _ = make_twins(
+        "mpg_classification", model={"hidden_units": [400, 400], "init": "torch"}
+    )
     hidden = lightning_model.net[2]
     assert hidden.bias.abs().max() > 0  # torch: U(±1/sqrt(fan_in)) biases
     assert hidden.weight.abs().max() <= 1 / np.sqrt(400)
@@ -74,8 +78,12 @@ def test_the_epoch_loss_tracker_is_weighted_by_batch_size_like_keras_mean():
     module = CourseModule(1, "linear", "mse", [], "sgd", 0.01)
     module.train_loss.update(torch.tensor(1.0), weight=32)
     module.train_loss.update(torch.tensor(4.0), weight=8)
-    assert float(module.train_loss.compute()) == pytest.approx(float(keras_mean.result())) == pytest.approx(1.6)
+    assert (
+        float(module.train_loss.compute()) == pytest.approx(float(keras_mean.result())) == pytest.approx(1.6)
+    )
     unweighted = torchmetrics.MeanMetric(nan_strategy="disable")
     unweighted.update(torch.tensor(1.0), weight=32)
     unweighted.update(torch.tensor(4.0), weight=8)
-    assert float(unweighted.compute()) == pytest.approx(2.5)   # the trap, pinned: if this changes, revisit base.py
+    assert float(unweighted.compute()) == pytest.approx(
+        2.5
+    )  # the trap, pinned: if this changes, revisit base.py

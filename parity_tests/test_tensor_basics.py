@@ -7,6 +7,7 @@ dtypes when ``result`` is a tuple) and three fenced ``python`` blocks whose firs
 ``# numpy``, ``# tensorflow``, ``# pytorch``. One ``# setup`` block before the sections holds the
 imports. Each block runs in a fresh namespace that holds only what the setup block defines.
 """
+
 import torch  # noqa: I001  - before TensorFlow, always (the reverse order segfaults)
 
 import re
@@ -18,22 +19,41 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notebooks"))  # the page parser lives beside its notebook
-from tensor_basics_page import DOC, FRAMEWORKS, NOTEBOOK, Page, Topic, parse_page  # noqa: E402
+sys.path.insert(
+    0, str(Path(__file__).resolve().parents[1] / "notebooks")
+)  # the page parser lives beside its notebook
+from tensor_basics_page import DOC, FRAMEWORKS, NOTEBOOK, Page, Topic, parse_page
+
 #: The course's tensor topics (issue 8) that the page must cover, as its ``##`` headings.
 REQUIRED_SECTIONS = (
-    "Creation", "dtype", "Shape", "Indexing and slicing", "Arithmetic", "Conversion to and from NumPy",
-    "Matrix multiplication", "Reductions", "Broadcasting", "Gradients (bonus)",
+    "Creation",
+    "dtype",
+    "Shape",
+    "Indexing and slicing",
+    "Arithmetic",
+    "Conversion to and from NumPy",
+    "Matrix multiplication",
+    "Reductions",
+    "Broadcasting",
+    "Gradients (bonus)",
 )
 #: float32 (TensorFlow, PyTorch) against float64 (NumPy) on these small examples: measured ≤ 5.7e-8
 #: relative (Standardising columns); a wrong example is off by far more.
 RTOL, ATOL = 1e-6, 1e-6
-NATIVE_TYPES = {"numpy": (np.ndarray, np.generic), "tensorflow": (tf.Tensor, tf.Variable), "pytorch": (torch.Tensor,)}
+NATIVE_TYPES = {
+    "numpy": (np.ndarray, np.generic),
+    "tensorflow": (tf.Tensor, tf.Variable),
+    "pytorch": (torch.Tensor,),
+}
+
+
 def structure_problems(page: Page) -> list[str]:
     """Everything that keeps a topic from being checked: missing blocks, labels or dtype lines."""
     problems = []
     if [label for label, _ in page.blocks] != ["setup"]:
-        problems.append(f"before the first section: expected one '# setup' block, found {[label for label, _ in page.blocks]}")
+        problems.append(
+            f"before the first section: expected one '# setup' block, found {[label for label, _ in page.blocks]}"
+        )
     missing = [title for title in REQUIRED_SECTIONS if title not in [s.title for s in page.sections]]
     if missing:
         problems.append(f"sections missing: {missing}")
@@ -45,12 +65,18 @@ def structure_problems(page: Page) -> list[str]:
     for topic in page.topics:
         labels = tuple(label for label, _ in topic.blocks)
         if labels != FRAMEWORKS:
-            problems.append(f"### {topic.title}: blocks labelled {labels}, expected {FRAMEWORKS} in that order")
+            problems.append(
+                f"### {topic.title}: blocks labelled {labels}, expected {FRAMEWORKS} in that order"
+            )
         dtypes = topic.dtypes
         if sorted(dtypes) != sorted(FRAMEWORKS):
-            problems.append(f"### {topic.title}: no readable '**Result dtype:**' line for all of {FRAMEWORKS}")
+            problems.append(
+                f"### {topic.title}: no readable '**Result dtype:**' line for all of {FRAMEWORKS}"
+            )
         elif len({len(names) for names in dtypes.values()}) != 1:
-            problems.append(f"### {topic.title}: the dtype line lists different numbers of results per framework")
+            problems.append(
+                f"### {topic.title}: the dtype line lists different numbers of results per framework"
+            )
         for label, code in topic.blocks:
             if not re.search(r"^result = ", code, re.MULTILINE):
                 problems.append(f"### {topic.title} [{label}]: never assigns `result`")
@@ -88,19 +114,25 @@ def check_topic(page: Page, topic: Topic) -> None:
         result = run_block(page, topic, label)
         parts = list(result) if isinstance(result, tuple) else [result]
         where = f"{topic.title} [{label}]"
-        assert len(parts) == len(promised[label]), f"{where}: {len(parts)} results, the dtype line lists {len(promised[label])}"
+        assert len(parts) == len(promised[label]), (
+            f"{where}: {len(parts)} results, the dtype line lists {len(promised[label])}"
+        )
         for part in parts:
-            assert isinstance(part, NATIVE_TYPES[label]), f"{where}: result is a {type(part).__name__}, not a {label} tensor"
+            assert isinstance(part, NATIVE_TYPES[label]), (
+                f"{where}: result is a {type(part).__name__}, not a {label} tensor"
+            )
         dtypes = tuple(dtype_name(part, label) for part in parts)
         assert dtypes == promised[label], f"{where}: dtype {dtypes}, the text promises {promised[label]}"
         arrays[label] = [as_numpy(part, label) for part in parts]
     for label in FRAMEWORKS[1:]:
         for index, (expected, actual) in enumerate(zip(arrays["numpy"], arrays[label])):
             where = f"{topic.title} [{label}] result {index}"
-            assert actual.shape == expected.shape, f"{where}: shape {actual.shape}, numpy's is {expected.shape}"
-            assert np.allclose(actual.astype(np.float64), expected.astype(np.float64), rtol=RTOL, atol=ATOL), (
-                f"{where}: values {actual.tolist()} differ from numpy's {expected.tolist()}"
+            assert actual.shape == expected.shape, (
+                f"{where}: shape {actual.shape}, numpy's is {expected.shape}"
             )
+            assert np.allclose(
+                actual.astype(np.float64), expected.astype(np.float64), rtol=RTOL, atol=ATOL
+            ), f"{where}: values {actual.tolist()} differ from numpy's {expected.tolist()}"
 
 
 PAGE = parse_page(DOC.read_text(encoding="utf-8"))
@@ -110,7 +142,9 @@ def test_the_page_has_every_topic_with_three_blocks_and_a_dtype_line():
     assert structure_problems(PAGE) == []
     assert len(PAGE.topics) >= 30
     setup = PAGE.setup
-    assert setup.index("import torch") < setup.index("import tensorflow"), "the setup block must import torch first"
+    assert setup.index("import torch") < setup.index("import tensorflow"), (
+        "the setup block must import torch first"
+    )
 
 
 @pytest.mark.parametrize("topic", PAGE.topics, ids=[f"{t.section}/{t.title}" for t in PAGE.topics])
@@ -145,14 +179,35 @@ def edited_page(title: str, old: str, new: str, label: str | None = None) -> Pag
 WRONG_EXAMPLES = {
     # id: (topic, block or None for the prose, old, new, what the check must report)
     "wrong value": ("From Python lists", "pytorch", "4.0]]", "4.5]]", "values"),
-    "wrong shape": ("Add an axis: expand_dims and unsqueeze", "pytorch", "unsqueeze(-1)", "unsqueeze(0)", "shape"),
+    "wrong shape": (
+        "Add an axis: expand_dims and unsqueeze",
+        "pytorch",
+        "unsqueeze(-1)",
+        "unsqueeze(0)",
+        "shape",
+    ),
     "wrong dtype in code": ("Casting", "numpy", "astype(np.int32)", "astype(np.int64)", "dtype"),
     "text promises the wrong dtype": (
-        "Defaults from Python numbers", None, "tensorflow `float32`, `int32`", "tensorflow `float32`, `int64`", "dtype"),
+        "Defaults from Python numbers",
+        None,
+        "tensorflow `float32`, `int32`",
+        "tensorflow `float32`, `int64`",
+        "dtype",
+    ),
     "a NumPy array from the TensorFlow block": (
-        "Tensor to NumPy and back", "tensorflow", "tf.convert_to_tensor(arr * 2)", "arr * 2", "not a tensorflow tensor"),
+        "Tensor to NumPy and back",
+        "tensorflow",
+        "tf.convert_to_tensor(arr * 2)",
+        "arr * 2",
+        "not a tensorflow tensor",
+    ),
     "an inline assert stops holding": (
-        "Shared memory", "pytorch", "shared = torch.from_numpy(arr)", "shared = torch.tensor(arr)", "raised AssertionError"),
+        "Shared memory",
+        "pytorch",
+        "shared = torch.from_numpy(arr)",
+        "shared = torch.tensor(arr)",
+        "raised AssertionError",
+    ),
 }
 
 
@@ -166,14 +221,20 @@ def test_a_wrong_example_fails_the_check(case):
 
 
 def test_a_missing_block_or_dtype_line_is_reported():
-    without_block = edited_page("Identity matrix: eye", "```python\n# tensorflow\nresult = tf.eye(3)\n```\n", "")
+    without_block = edited_page(
+        "Identity matrix: eye", "```python\n# tensorflow\nresult = tf.eye(3)\n```\n", ""
+    )
     assert any("Identity matrix" in p and "expected" in p for p in structure_problems(without_block))
     without_dtypes = edited_page("Identity matrix: eye", "**Result dtype:**", "Result dtype:")
     assert any("Identity matrix" in p and "dtype" in p for p in structure_problems(without_dtypes))
 
 
 def notebook_headings(notebook) -> list[str]:
-    return [cell.source.splitlines()[0] for cell in notebook.cells if cell.cell_type == "markdown" and cell.source.startswith("#")]
+    return [
+        cell.source.splitlines()[0]
+        for cell in notebook.cells
+        if cell.cell_type == "markdown" and cell.source.startswith("#")
+    ]
 
 
 def test_the_notebook_holds_the_pages_examples_without_outputs():
@@ -183,10 +244,17 @@ def test_the_notebook_holds_the_pages_examples_without_outputs():
     nbformat.validate(notebook)
     hint = "regenerate it: python notebooks/make_00_tensor_basics.py"
     code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
-    expected = [PAGE.setup] + [f"{topic.code(label)}\nresult" for topic in PAGE.topics for label in FRAMEWORKS]
-    assert [cell.source for cell in code_cells] == expected, f"the notebook's code differs from {DOC.name}: {hint}"
+    expected = [PAGE.setup] + [
+        f"{topic.code(label)}\nresult" for topic in PAGE.topics for label in FRAMEWORKS
+    ]
+    assert [cell.source for cell in code_cells] == expected, (
+        f"the notebook's code differs from {DOC.name}: {hint}"
+    )
     page_headings = [f"# {PAGE.title}"] + [
-        heading for s in PAGE.sections for heading in [f"## {s.title}"] + [f"### {t.title}" for t in s.topics]]
+        heading for s in PAGE.sections for heading in [f"## {s.title}"] + [f"### {t.title}" for t in s.topics]
+    ]
     assert notebook_headings(notebook) == page_headings, hint
-    assert all(cell.outputs == [] and cell.execution_count is None for cell in code_cells), "outputs must be stripped"
+    assert all(cell.outputs == [] and cell.execution_count is None for cell in code_cells), (
+        "outputs must be stripped"
+    )
     assert notebook.metadata.kernelspec.name == "python3"

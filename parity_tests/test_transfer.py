@@ -1,11 +1,13 @@
 """Weight transfer as a utility: both directions, and clear errors for mismatched twins."""
-import numpy as np
-import pytest
+
 import torch
 
+import numpy as np
+import pytest
+
 from datamodules.torch_adapter import to_keras_layout, to_torch_layout
-from twins.training.fit_keras import seed_keras
 from twins.models import make_twins
+from twins.training.fit_keras import seed_keras
 from twins.transfer import TransferError, keras_to_torch, torch_to_keras
 
 from .conftest import MODEL_IDS, tolerance
@@ -25,14 +27,18 @@ def test_torch_to_keras_then_back_is_the_identity(model_id):
         torch.testing.assert_close(after, before, rtol=0, atol=0)
     x = datamodule.splits.x_val
     with torch.no_grad():
-        torch_out = to_keras_layout(lightning_model.eval().keras_output(to_torch_layout(x)))  # NHWC <-> NCHW for images
+        torch_out = to_keras_layout(
+            lightning_model.eval().keras_output(to_torch_layout(x))
+        )  # NHWC <-> NCHW for images
     np.testing.assert_allclose(torch_out, keras_model(x), atol=tolerance(model_id, "forward"))
 
 
 def test_a_structural_mismatch_names_the_layer():
     _, lightning_model, _ = make_twins("mpg_regression")
     _, _, other_keras = make_twins("mpg_regression", model={"hidden_units": [10, 12]})
-    with pytest.raises(TransferError, match=r"layer 1 \(Dense '.*'\): weight of shape \(12, 10\) does not fit \(10, 10\)"):
+    with pytest.raises(
+        TransferError, match=r"layer 1 \(Dense '.*'\): weight of shape \(12, 10\) does not fit \(10, 10\)"
+    ):
         keras_to_torch(other_keras, lightning_model)
 
 

@@ -1,9 +1,11 @@
 """Conv2D weight transfer, `same` padding, and the Flatten-after-conv feature order (twins/transfer/dense.py)."""
+
+import torch
+from torch import nn
+
 import keras
 import numpy as np
 import pytest
-import torch
-from torch import nn
 
 from datamodules.torch_adapter import to_keras_layout, to_torch_layout
 from twins.transfer import keras_to_torch, torch_to_keras
@@ -12,16 +14,26 @@ from twins.transfer.dense import chw_rows_to_hwc, flattened_image_shape, hwc_row
 
 def keras_cnn(kernel: int, with_dropout: bool = True) -> keras.Model:
     """Conv(same) → MaxPool → Flatten → [Dropout] → Dense: every layer kind of the course's CNNs."""
-    layers = [keras.Input((9, 7, 2)), keras.layers.Conv2D(5, kernel, padding="same", activation="relu"),
-              keras.layers.MaxPooling2D(2), keras.layers.Flatten()]
+    layers = [
+        keras.Input((9, 7, 2)),
+        keras.layers.Conv2D(5, kernel, padding="same", activation="relu"),
+        keras.layers.MaxPooling2D(2),
+        keras.layers.Flatten(),
+    ]
     layers += [keras.layers.Dropout(0.5)] if with_dropout else []
     return keras.Sequential(layers + [keras.layers.Dense(3)])
 
 
 def torch_cnn(kernel: int) -> nn.Module:
     """The torch twin of ``keras_cnn``: padding=k//2 is Keras `same` for stride 1 and odd k; plain nn.Flatten."""
-    return nn.Sequential(nn.Conv2d(2, 5, kernel, padding=kernel // 2), nn.ReLU(), nn.MaxPool2d(2),
-                         nn.Flatten(), nn.Dropout(0.5), nn.Linear(5 * 4 * 3, 3))
+    return nn.Sequential(
+        nn.Conv2d(2, 5, kernel, padding=kernel // 2),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Dropout(0.5),
+        nn.Linear(5 * 4 * 3, 3),
+    )
 
 
 @pytest.mark.parametrize("kernel", [1, 3, 5, 7])

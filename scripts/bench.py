@@ -2,6 +2,7 @@
 
 Same as ``twins bench``; see twins/bench/runner.py for what is measured.
 """
+
 import sys
 
 from twins.cli import main

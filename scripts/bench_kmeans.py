@@ -8,6 +8,7 @@ difference to scikit-learn (``KMeans(algorithm="lloyd", n_init=1, tol=0)``). The
 points in batches (``lloyd_batch`` + ``lloyd_update``), so their memory is bounded by the batch,
 and the Lightning twin's module runs on any torch device.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,11 +18,12 @@ import time
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import torch  # noqa: E402  - before TensorFlow
-import numpy as np  # noqa: E402
+import torch
 
-import lit_models  # noqa: E402
-import keras_models  # noqa: E402
+import numpy as np
+
+import keras_models
+import lit_models
 
 
 def blobs(n, dim, k, seed=0):
@@ -51,14 +53,17 @@ def main():
     options = parser.parse_args()
     from sklearn.cluster import KMeans
 
-    print(f"torch threads {torch.get_num_threads()}, device {options.device}, d={options.dim}, k={options.k}, batch {options.batch}")
+    print(
+        f"torch threads {torch.get_num_threads()}, device {options.device}, d={options.dim}, k={options.k}, batch {options.batch}"
+    )
     print(f"{'n':>10}{'sklearn s/it':>14}{'lightning s/it':>16}{'keras s/it':>12}{'max |Δc| vs sklearn':>22}")
     for n in options.sizes:
         points = blobs(n, options.dim, options.k)
         start_centroids = points[: options.k]
         began = time.perf_counter()
-        reference = KMeans(options.k, init=start_centroids, n_init=1, algorithm="lloyd", tol=0.0,
-                           max_iter=options.iterations).fit(points)
+        reference = KMeans(
+            options.k, init=start_centroids, n_init=1, algorithm="lloyd", tol=0.0, max_iter=options.iterations
+        ).fit(points)
         sklearn_time = (time.perf_counter() - began) / max(reference.n_iter_, 1)
         iterations = reference.n_iter_
         device = torch.device(options.device)
@@ -68,8 +73,10 @@ def main():
         torch_time = twin_iterations(lightning, on_device, options.batch, iterations, lambda x: x, sync)
         keras_model = keras_models.KMeans(options.dim, options.k)
         keras_time = twin_iterations(keras_model, points, options.batch, iterations, np.asarray)
-        diff = max(np.abs(lightning.centroids.centroids.detach().cpu().numpy() - reference.cluster_centers_).max(),
-                   np.abs(np.asarray(keras_model.centroid_layer.centroids) - reference.cluster_centers_).max())
+        diff = max(
+            np.abs(lightning.centroids.centroids.detach().cpu().numpy() - reference.cluster_centers_).max(),
+            np.abs(np.asarray(keras_model.centroid_layer.centroids) - reference.cluster_centers_).max(),
+        )
         print(f"{n:>10,}{sklearn_time:>14.4f}{torch_time:>16.4f}{keras_time:>12.4f}{diff:>22.2e}")
 
 

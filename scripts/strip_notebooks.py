@@ -6,6 +6,7 @@
 Removes every code cell's outputs and execution count, the timings nbclient/Jupyter store in cell
 metadata, and widget state; the kernelspec becomes the plain ``python3`` one.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -9,7 +9,9 @@ class DivergenceError(RuntimeError):
     """The training loss became NaN or infinite (one line naming the epoch and step)."""
 
     def __init__(self, framework: str, epoch: int, step: int, value: float):
-        super().__init__(f"{framework} training diverged: the loss became {value} at epoch {epoch}, step {step}")
+        super().__init__(
+            f"{framework} training diverged: the loss became {value} at epoch {epoch}, step {step}"
+        )
         self.framework, self.epoch, self.step, self.value = framework, epoch, step, value
 
 

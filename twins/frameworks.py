@@ -3,10 +3,12 @@
 Importing torchvision after TensorFlow crashes the interpreter (segfault), so torch and
 torchvision always come first; TensorFlow's C++ start-up lines are muted.
 """
+
 from __future__ import annotations
 
 import os
 import sys
+
 
 def import_tensorflow_quietly() -> None:
     """Import TensorFlow with file descriptor 2 muted: its C++ start-up lines (oneDNN, CUDA

@@ -1,5 +1,6 @@
 """Outputs are written to a temporary name next to the target and renamed: a run that fails
 half-way never leaves a half-written JSON or PNG behind."""
+
 from __future__ import annotations
 
 import contextlib

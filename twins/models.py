@@ -3,6 +3,7 @@
 Import order matters: torch (and torchvision) are imported before TensorFlow, which is imported
 only when a Keras twin is built (a Lightning-only run never loads TensorFlow).
 """
+
 from __future__ import annotations
 
 import torch  # noqa: F401  - torch and torchvision before TensorFlow, always (the reverse order segfaults)
@@ -11,8 +12,15 @@ import torchvision  # noqa: F401  - likewise
 from lit_models.base import TORCH_ONLY_ARGS
 from twins.registry import check_model_id, model_ids, spec
 
-__all__ = ["check_model_id", "make_datamodule", "make_keras", "make_lightning", "make_twins", "model_arguments",
-           "model_ids"]
+__all__ = [
+    "check_model_id",
+    "make_datamodule",
+    "make_keras",
+    "make_lightning",
+    "make_twins",
+    "model_arguments",
+    "model_ids",
+]
 
 
 def make_datamodule(model_id: str, seed: int = 0, **overrides):

@@ -10,6 +10,7 @@ Adding a model = its config + its two twin files (+ a datamodule when the data i
 parity suite, the CLI, the benchmark and the exercises read the same spec. Reading specs imports
 nothing heavy: the targets are imported when asked for (``twins list`` stays instant).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -57,13 +58,13 @@ class ModelSpec:
     """One model id's registration (the ``twins`` and ``parity`` sections of its config)."""
 
     id: str
-    lightning: str                      # import path of the LightningModule class
-    keras: str                          # import path of the Keras builder (returns a compiled model)
-    datamodule: str                     # import path of the datamodule class
-    day: int                            # the course day it belongs to
-    order: int = 99                     # its place in that day (``twins list`` shows course order)
-    training: str = "gradient"          # how the harness steps it: gradient | lloyd | gan
-    components: tuple[str, ...] = ()    # networks checked one by one (attributes of both twins)
+    lightning: str  # import path of the LightningModule class
+    keras: str  # import path of the Keras builder (returns a compiled model)
+    datamodule: str  # import path of the datamodule class
+    day: int  # the course day it belongs to
+    order: int = 99  # its place in that day (``twins list`` shows course order)
+    training: str = "gradient"  # how the harness steps it: gradient | lloyd | gan
+    components: tuple[str, ...] = ()  # networks checked one by one (attributes of both twins)
     tolerances: MappingProxyType = field(default_factory=lambda: DEFAULT_TOLERANCES)
     converged: MappingProxyType = field(default_factory=lambda: DEFAULT_CONVERGED)
 
@@ -90,16 +91,27 @@ def _spec_from(model_id: str, config: dict) -> ModelSpec:
     twins = dict(config.get("twins") or {})
     missing = [key for key in ("lightning", "keras", "datamodule", "day") if key not in twins]
     if missing:
-        raise RegistrationError(f"{where}: the twins: section lacks {', '.join(missing)} (see configs/README.md)")
+        raise RegistrationError(
+            f"{where}: the twins: section lacks {', '.join(missing)} (see configs/README.md)"
+        )
     parity = dict(config.get("parity") or {})
     unknown = set(parity.get("tolerances") or {}) - set(DEFAULT_TOLERANCES)
     if unknown:
-        raise RegistrationError(f"{where}: unknown tolerance {sorted(unknown)}; use {', '.join(DEFAULT_TOLERANCES)}")
+        raise RegistrationError(
+            f"{where}: unknown tolerance {sorted(unknown)}; use {', '.join(DEFAULT_TOLERANCES)}"
+        )
     if twins.get("training", "gradient") not in TRAINING_KINDS:
-        raise RegistrationError(f"{where}: training {twins['training']!r} is none of {', '.join(TRAINING_KINDS)}")
+        raise RegistrationError(
+            f"{where}: training {twins['training']!r} is none of {', '.join(TRAINING_KINDS)}"
+        )
     return ModelSpec(
-        id=model_id, lightning=twins["lightning"], keras=twins["keras"], datamodule=twins["datamodule"],
-        day=int(twins["day"]), order=int(twins.get("order", 99)), training=twins.get("training", "gradient"),
+        id=model_id,
+        lightning=twins["lightning"],
+        keras=twins["keras"],
+        datamodule=twins["datamodule"],
+        day=int(twins["day"]),
+        order=int(twins.get("order", 99)),
+        training=twins.get("training", "gradient"),
         components=tuple(twins.get("components") or ()),
         tolerances=MappingProxyType({**DEFAULT_TOLERANCES, **(parity.get("tolerances") or {})}),
         converged=MappingProxyType({**DEFAULT_CONVERGED, **(parity.get("converged") or {})}),
@@ -147,7 +159,11 @@ def check_registration(model_spec: ModelSpec) -> ModelSpec:
     from datamodules.base import ArrayDataModule
 
     where = configs.config_path(model_spec.id)
-    lightning, keras, datamodule = model_spec.lightning_class(), model_spec.keras_builder(), model_spec.datamodule_class()
+    lightning, keras, datamodule = (
+        model_spec.lightning_class(),
+        model_spec.keras_builder(),
+        model_spec.datamodule_class(),
+    )
     if not (isinstance(lightning, type) and issubclass(lightning, L.LightningModule)):
         raise RegistrationError(f"{where}: {model_spec.lightning} is not a LightningModule class")
     if not (isinstance(datamodule, type) and issubclass(datamodule, ArrayDataModule)):
@@ -156,8 +172,10 @@ def check_registration(model_spec: ModelSpec) -> ModelSpec:
         raise RegistrationError(f"{where}: {model_spec.keras} is not callable (a Keras model builder)")
     mirrored = model_spec.lightning.replace("lit_models.", "keras_models.", 1)
     if model_spec.lightning.startswith("lit_models.") and model_spec.keras != mirrored:
-        raise RegistrationError(f"{where}: the Keras twin of {model_spec.lightning} must be {mirrored} "
-                                f"(mirrored file, same name), not {model_spec.keras}")
+        raise RegistrationError(
+            f"{where}: the Keras twin of {model_spec.lightning} must be {mirrored} "
+            f"(mirrored file, same name), not {model_spec.keras}"
+        )
     config = model_spec.config()
     _accepted(lightning, config["model"], model_spec.lightning, where)
     from lit_models.base import TORCH_ONLY_ARGS

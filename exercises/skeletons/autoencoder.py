@@ -25,6 +25,7 @@ output size is in torch (``nn.ConvTranspose2d``: padding, output_padding) — th
 not only shapes: the grader does. ``lit_models/keras_compat/layers.py`` has ready-made layers once you
 have understood the difference.
 """
+
 from __future__ import annotations
 
 from torch import nn  # noqa: F401  - you will need it
@@ -45,19 +46,29 @@ class DenoisingAutoencoder(CourseModule):
         init: ``"keras"`` (Keras' initialisation, the default) or ``"torch"``.
     """
 
-    def __init__(self, input_shape: list[int], loss: str = "mse", optimizer: str = "adam",
-                 learning_rate: float = 0.001, init: Init = "keras"):
+    def __init__(
+        self,
+        input_shape: list[int],
+        loss: str = "mse",
+        optimizer: str = "adam",
+        learning_rate: float = 0.001,
+        init: Init = "keras",
+    ):
         super().__init__(1, "linear", loss, [], optimizer, learning_rate)
         self.save_hyperparameters()
         channels = input_shape[-1]
         raise NotImplementedError(
             "TODO 1 (DenoisingAutoencoder.__init__): self.encoder = nn.Sequential(...): two stride-2 convolutions "
-            "that pad like Keras' 'same' (28 → 14 → 7), each followed by nn.ReLU")
+            "that pad like Keras' 'same' (28 → 14 → 7), each followed by nn.ReLU"
+        )
         raise NotImplementedError(
             "TODO 2 (DenoisingAutoencoder.__init__): self.decoder = nn.Sequential(...): two stride-2 transposed "
             "convolutions like Keras' Conv2DTranspose(padding='same') (7 → 14 → 28) with nn.ReLU, then a 'same' "
-            "Conv2d to `channels` and nn.Sigmoid")
-        raise NotImplementedError("TODO 3 (DenoisingAutoencoder.__init__): Keras' initialisation when init == 'keras'")
+            "Conv2d to `channels` and nn.Sigmoid"
+        )
+        raise NotImplementedError(
+            "TODO 3 (DenoisingAutoencoder.__init__): Keras' initialisation when init == 'keras'"
+        )
 
     def encode(self, x):
         """The code (batch, 8, 7, 7) of ``x`` (the course shows the codes in 2-D)."""

@@ -23,6 +23,7 @@ Replace each ``raise NotImplementedError("TODO ...")`` by your code, then run ``
 ``CourseModule`` (``lit_models/base.py``) already maps the loss, the metrics, the optimizer
 (Keras' ``"sgd"``) and the logging; you write the layers, their initialisation and ``forward``.
 """
+
 from __future__ import annotations
 
 from torch import nn  # noqa: F401  - you will need it
@@ -69,12 +70,16 @@ class ConvClassifier(CourseModule):
         # MaxPooling2D(2) halves H and W, rounding down (so does nn.MaxPool2d(2)).
         raise NotImplementedError(
             "TODO 1 (ConvClassifier.__init__): build self.features = nn.Sequential(...): per block, per [filters, kernel] "
-            "an nn.Conv2d(channels, filters, kernel, padding=...) that keeps the size + nn.ReLU, then nn.MaxPool2d(2)")
+            "an nn.Conv2d(channels, filters, kernel, padding=...) that keeps the size + nn.ReLU, then nn.MaxPool2d(2)"
+        )
         # The head reads the flattened feature maps: how many features reach the first Linear?
         raise NotImplementedError(
             "TODO 2 (ConvClassifier.__init__): build self.classifier = nn.Sequential(nn.Flatten(), ...): per dense width "
-            "nn.Linear + nn.ReLU (+ nn.Dropout(dropout) when dropout > 0), then nn.Linear(width, output_units)")
-        raise NotImplementedError("TODO 3 (ConvClassifier.__init__): Keras' initialisation when init == 'keras'")
+            "nn.Linear + nn.ReLU (+ nn.Dropout(dropout) when dropout > 0), then nn.Linear(width, output_units)"
+        )
+        raise NotImplementedError(
+            "TODO 3 (ConvClassifier.__init__): Keras' initialisation when init == 'keras'"
+        )
 
     def forward(self, x):
         """(batch, C, H, W) → logits (batch, output_units). Keras' Flatten sees (H, W, C); yours sees

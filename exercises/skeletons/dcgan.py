@@ -42,14 +42,16 @@ Keras' behaviour — use them once you know which default each one fixes.
 
 Replace each ``raise NotImplementedError("TODO ...")`` by your code, then run ``exercise check dcgan``.
 """
+
 from __future__ import annotations
 
 import math  # noqa: F401
 
-import lightning as L
 import torch  # noqa: F401
 from torch import nn
 from torch.nn import functional as F
+
+import lightning as L
 
 from lit_models.keras_compat.init import Init, apply_init_
 
@@ -61,7 +63,8 @@ class Generator(nn.Module):
         super().__init__()
         raise NotImplementedError(
             "TODO 1 (Generator.__init__): self.net = nn.Sequential(...) like the Keras generator: Linear without bias, "
-            "BatchNorm, LeakyReLU, the Reshape to 7×7×256 (as an nn.Module), then the three transposed convolutions")
+            "BatchNorm, LeakyReLU, the Reshape to 7×7×256 (as an nn.Module), then the three transposed convolutions"
+        )
 
     def forward(self, noise):
         return self.net(noise)
@@ -74,7 +77,8 @@ class Discriminator(nn.Module):
         super().__init__()
         raise NotImplementedError(
             "TODO 2 (Discriminator.__init__): self.net = nn.Sequential(...) like the Keras discriminator: two stride-2 "
-            "'same' convolutions with LeakyReLU and nn.Dropout(dropout), then nn.Flatten and nn.Linear(..., 1)")
+            "'same' convolutions with LeakyReLU and nn.Dropout(dropout), then nn.Flatten and nn.Linear(..., 1)"
+        )
 
     def forward(self, images):
         return self.net(images)
@@ -92,8 +96,14 @@ class DCGAN(L.LightningModule):
         init: ``"keras"`` (Keras' initialisation, the default) or ``"torch"``.
     """
 
-    def __init__(self, input_shape: list[int], noise_dim: int = 100, learning_rate: float = 1e-4,
-                 dropout: float = 0.3, init: Init = "keras"):
+    def __init__(
+        self,
+        input_shape: list[int],
+        noise_dim: int = 100,
+        learning_rate: float = 1e-4,
+        dropout: float = 0.3,
+        init: Init = "keras",
+    ):
         super().__init__()
         self.save_hyperparameters()
         self.generator = Generator(noise_dim, input_shape[-1])
@@ -101,7 +111,8 @@ class DCGAN(L.LightningModule):
         self.loss_fn = F.binary_cross_entropy_with_logits
         apply_init_(self, init)
         raise NotImplementedError(
-            "TODO 3 (DCGAN.__init__): two networks, two optimizers, stepped by you in training_step — tell Lightning")
+            "TODO 3 (DCGAN.__init__): two networks, two optimizers, stepped by you in training_step — tell Lightning"
+        )
 
     def forward(self, noise):
         return self.generator(noise)
@@ -110,7 +121,8 @@ class DCGAN(L.LightningModule):
         """``{"d_loss", "g_loss", "loss"}`` of one forward of both networks (``loss`` = their sum):
         d_loss = BCE(real → 1) + BCE(fake → 0), g_loss = BCE(fake → 1), on logits (``self.loss_fn``)."""
         raise NotImplementedError(
-            "TODO 4 (DCGAN.adversarial_losses): fake = self(noise); the discriminator's logits of real and fake; the three losses")
+            "TODO 4 (DCGAN.adversarial_losses): fake = self(noise); the discriminator's logits of real and fake; the three losses"
+        )
 
     def training_step(self, batch, batch_idx):
         """Both gradients from ONE forward (the TF tutorial's two tapes), then both steps. Hint:
@@ -120,7 +132,8 @@ class DCGAN(L.LightningModule):
         raise NotImplementedError(
             "TODO 5 (DCGAN.training_step): g_opt, d_opt = self.optimizers(); losses = self.adversarial_losses(...); "
             "zero both; manual_backward g_loss (generator's parameters) and d_loss (discriminator's); step both; "
-            "then self.log_losses(losses, 'train', len(real))")
+            "then self.log_losses(losses, 'train', len(real))"
+        )
 
     def validation_step(self, batch, batch_idx):
         real, noise = batch
@@ -137,4 +150,6 @@ class DCGAN(L.LightningModule):
 
     def configure_optimizers(self):
         """The generator's optimizer first, then the discriminator's: Keras' Adam(learning_rate) each."""
-        raise NotImplementedError("TODO 6 (DCGAN.configure_optimizers): (generator's Adam, discriminator's Adam) with Keras' update rule")
+        raise NotImplementedError(
+            "TODO 6 (DCGAN.configure_optimizers): (generator's Adam, discriminator's Adam) with Keras' update rule"
+        )

@@ -38,6 +38,7 @@ forward (squared distances), one Lloyd step (``lloyd_batch`` + ``lloyd_update`` 
 loss, the assignments and the centroid moves) and two epochs of ``fit``. Replace each
 ``raise NotImplementedError("TODO ...")`` by your code, then run ``exercise check kmeans``.
 """
+
 from __future__ import annotations
 
 import keras
@@ -59,7 +60,8 @@ class Centroids(keras.layers.Layer):
     def build(self, input_shape):
         raise NotImplementedError(
             "TODO 1 (Centroids.build): self.add_weight the four tensors of the torch twin, in its order and shapes: "
-            "centroids (k, d) trainable; sums (k, d), counts (k,), initialised (1,) non-trainable; all zeros")
+            "centroids (k, d) trainable; sums (k, d), counts (k,), initialised (1,) non-trainable; all zeros"
+        )
 
     def call(self, points):
         return squared_distances(points, self.centroids)
@@ -73,12 +75,15 @@ class Centroids(keras.layers.Layer):
         self.initialised.assign(ops.ones_like(self.initialised))
 
     def accumulate(self, points, nearest) -> None:
-        raise NotImplementedError("TODO 2 (Centroids.accumulate): add each point to its nearest centroid's sum and count (assign_add)")
+        raise NotImplementedError(
+            "TODO 2 (Centroids.accumulate): add each point to its nearest centroid's sum and count (assign_add)"
+        )
 
     def lloyd_update(self, learning_rate: float) -> None:
         raise NotImplementedError(
             "TODO 3 (Centroids.lloyd_update): move every centroid that got points towards their mean, then reset "
-            "sums and counts to zero (assign)")
+            "sums and counts to zero (assign)"
+        )
 
 
 class LloydEpochEnd(keras.callbacks.Callback):
@@ -126,14 +131,17 @@ class KMeansModel(keras.Model):
     def train_step(self, data):
         raise NotImplementedError(
             "TODO 6 (KMeansModel.train_step): x = the batch's points (data may be (x, y)); one lloyd_batch; "
-            "return self._track(x, loss)")
+            "return self._track(x, loss)"
+        )
 
     def test_step(self, data):
         x = data[0] if isinstance(data, (tuple, list)) else data
         return self._track(x, self._distances(x)[0])
 
     def fit(self, *args, callbacks=None, **kwargs):
-        raise NotImplementedError("TODO 7 (KMeansModel.fit): super().fit(...) with LloydEpochEnd() added to the callbacks, first")
+        raise NotImplementedError(
+            "TODO 7 (KMeansModel.fit): super().fit(...) with LloydEpochEnd() added to the callbacks, first"
+        )
 
 
 def KMeans(input_dim: int, n_clusters: int = 3, learning_rate: float = 1.0) -> KMeansModel:
@@ -141,4 +149,5 @@ def KMeans(input_dim: int, n_clusters: int = 3, learning_rate: float = 1.0) -> K
     squared distances (batch, n_clusters). No optimizer: Lloyd steps move the centroids."""
     raise NotImplementedError(
         "TODO 8 (KMeans): build KMeansModel(input_dim, n_clusters, learning_rate, name='kmeans'), compile it "
-        "with optimizer=None and jit_compile=False, return it")
+        "with optimizer=None and jit_compile=False, return it"
+    )

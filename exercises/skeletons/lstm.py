@@ -27,6 +27,7 @@ distributions, the outputs after copying your weights into the torch twin, one A
 epochs of training. Replace each ``raise NotImplementedError("TODO ...")`` by your code, then run
 ``exercise check lstm``.
 """
+
 from __future__ import annotations
 
 import keras
@@ -55,7 +56,9 @@ def SequenceRNN(
     raise NotImplementedError(
         "TODO 1 (SequenceRNN): model = keras.Sequential([keras.Input(shape=tuple(input_shape))]), then one "
         "CELLS[cell](width, ...) per units entry — every layer but the last hands the whole sequence on — "
-        "then Dense(output_units, activation=output_activation)")
+        "then Dense(output_units, activation=output_activation)"
+    )
     raise NotImplementedError(
         "TODO 2 (SequenceRNN): compile the model with the recipe (loss, metrics, optimizer by name, learning_rate) "
-        "and return it")
+        "and return it"
+    )

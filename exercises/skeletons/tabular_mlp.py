@@ -20,6 +20,7 @@ yours, one SGD step and one Adam step (loss, gradients, updates), and two epochs
 under Keras' names and the per-epoch logging; you write the network, its initialisation,
 ``forward`` and ``configure_optimizers``.
 """
+
 from __future__ import annotations
 
 from torch import nn  # noqa: F401  - you will need it
@@ -58,14 +59,18 @@ class TabularMLP(CourseModule):
         self.save_hyperparameters()
         raise NotImplementedError(
             "TODO 1 (TabularMLP.__init__): build self.net = nn.Sequential(...): per hidden width an nn.Linear "
-            "and an nn.ReLU (Keras' Dense(units, activation='relu')), then nn.Linear(width, output_units) with no activation")
+            "and an nn.ReLU (Keras' Dense(units, activation='relu')), then nn.Linear(width, output_units) with no activation"
+        )
         # Keras starts Dense kernels glorot-uniform and biases at zero; torch's nn.Linear does not.
         raise NotImplementedError(
             "TODO 2 (TabularMLP.__init__): give the layers Keras' initialisation when init == 'keras' "
-            "(lit_models/keras_compat/init.py has what you need)")
+            "(lit_models/keras_compat/init.py has what you need)"
+        )
 
     def forward(self, x):
-        raise NotImplementedError("TODO 3 (TabularMLP.forward): return the network's output for x (batch, input_dim)")
+        raise NotImplementedError(
+            "TODO 3 (TabularMLP.forward): return the network's output for x (batch, input_dim)"
+        )
 
     def configure_optimizers(self):
         """The torch twin of ``keras.optimizers.get(self.hparams.optimizer)`` with
@@ -74,4 +79,5 @@ class TabularMLP(CourseModule):
         ``keras.optimizers.Adam``'s — lit_models/keras_compat/optim.py spells the difference out)."""
         raise NotImplementedError(
             "TODO 4 (TabularMLP.configure_optimizers): return the optimizer named by self.hparams.optimizer "
-            "('sgd' or 'adam') with Keras' defaults and self.hparams.learning_rate")
+            "('sgd' or 'adam') with Keras' defaults and self.hparams.learning_rate"
+        )

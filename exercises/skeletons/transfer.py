@@ -22,14 +22,15 @@ Keras weights, one Adam step and two epochs of training (graded on 32 generated 
 calibrated random base). Replace each ``raise NotImplementedError("TODO ...")`` by your code, then
 run ``exercise check transfer``.
 """
+
 from __future__ import annotations
 
 import torch
 from torch import nn
 
+from datamodules.calibration import calibration_images
 from lit_models.base import CourseModule
 from lit_models.keras_compat.init import Init, apply_init_
-from datamodules.calibration import calibration_images
 from lit_models.keras_compat.mobilenet_v2 import LAST_FILTERS, MobileNetV2
 
 
@@ -67,22 +68,27 @@ class MobileNetV2Transfer(CourseModule):
     ):
         super().__init__(1, "linear", loss, list(metrics), optimizer, learning_rate)
         self.save_hyperparameters()
-        self.base = MobileNetV2(tuple(input_shape[:2]))   # given: Keras' MobileNetV2, (batch, 3, H, W) → (batch, 1280, h, w)
+        self.base = MobileNetV2(
+            tuple(input_shape[:2])
+        )  # given: Keras' MobileNetV2, (batch, 3, H, W) → (batch, 1280, h, w)
         raise NotImplementedError(
             f"TODO 1 (MobileNetV2Transfer.__init__): the head's modules: self.dropout (the Keras Dropout) and "
-            f"self.classifier (the Keras Dense(1) on the {LAST_FILTERS} pooled features)")
+            f"self.classifier (the Keras Dense(1) on the {LAST_FILTERS} pooled features)"
+        )
         apply_init_(self, init)
         if calibrate_base:
             self.calibrate(input_shape)
         raise NotImplementedError(
             "TODO 2 (MobileNetV2Transfer.__init__): freeze the base like Keras' base.trainable = False "
-            "(its parameters must not train and must count as non-trainable)")
+            "(its parameters must not train and must count as non-trainable)"
+        )
         self.frozen_batch_norm_to_eval()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError(
             "TODO 3 (MobileNetV2Transfer.forward): base → GlobalAveragePooling2D (the mean over H and W of the NCHW "
-            "feature maps) → dropout → classifier; return the logits (batch, 1)")
+            "feature maps) → dropout → classifier; return the logits (batch, 1)"
+        )
 
     # --- given: the base's BatchNorm bookkeeping and the fine-tuning phase ------------------------
 

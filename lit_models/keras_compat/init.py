@@ -4,6 +4,7 @@ Keras: ``glorot_uniform`` kernels and zero biases for Dense/Conv. torch: ``kaimi
 and U(±1/sqrt(fan_in)) biases. ``init="keras"`` (the twins' default) applies the Keras scheme;
 ``init="torch"`` keeps torch's own. Equal distributions, not equal numbers: parity tests copy weights.
 """
+
 from __future__ import annotations
 
 from typing import Literal
@@ -32,7 +33,9 @@ def keras_recurrent_init_(rnn: nn.RNNBase) -> None:
     Gate order i, f, c(g), o is the same in both frameworks; torch's second bias ``bias_hh`` is 0."""
     for name, parameter in rnn.named_parameters():
         if name.startswith("weight_ih"):
-            nn.init.xavier_uniform_(parameter)  # (gates·u, in): fan_in = in, fan_out = gates·u, as Keras' (in, gates·u)
+            nn.init.xavier_uniform_(
+                parameter
+            )  # (gates·u, in): fan_in = in, fan_out = gates·u, as Keras' (in, gates·u)
         elif name.startswith("weight_hh"):
             nn.init.orthogonal_(parameter)
         else:

@@ -11,6 +11,7 @@ defaults differ. Used by the autoencoder and DCGAN twins (and free for any twin)
   momentum 0.99 (torch ``momentum=0.01``: torch weights the *new* statistic), and the moving
   variance updated with the **biased** batch variance (torch uses the unbiased one, n/(n−1)).
 """
+
 from __future__ import annotations
 
 import math
@@ -29,7 +30,9 @@ def same_padding(size: int, kernel: int, stride: int) -> tuple[int, int]:
 class SameConv2d(nn.Conv2d):
     """``nn.Conv2d`` with Keras' ``padding="same"`` for any stride (NCHW in, NCHW out)."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1, bias: bool = True):
+    def __init__(
+        self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1, bias: bool = True
+    ):
         super().__init__(in_channels, out_channels, kernel_size, stride=stride, padding=0, bias=bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -42,7 +45,9 @@ class SameConv2d(nn.Conv2d):
 class SameConvTranspose2d(nn.ConvTranspose2d):
     """``nn.ConvTranspose2d`` with Keras' ``padding="same"``: (N, C, H, W) -> (N, C', H·s, W·s)."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1, bias: bool = True):
+    def __init__(
+        self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1, bias: bool = True
+    ):
         super().__init__(in_channels, out_channels, kernel_size, stride=stride, padding=0, bias=bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

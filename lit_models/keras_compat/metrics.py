@@ -1,7 +1,9 @@
 """torchmetrics twins of Keras metrics that need more than a constructor argument."""
+
 from __future__ import annotations
 
 import torch
+
 from torchmetrics.classification import BinaryAccuracy
 
 

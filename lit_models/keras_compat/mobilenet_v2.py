@@ -16,6 +16,7 @@ MobileNetV2 and is mapped here:
 
 Shapes: x (batch, 3, H, W) float32 in [−1, 1] → (batch, 1280, ceil(H/32), ceil(W/32)).
 """
+
 from __future__ import annotations
 
 import math
@@ -28,9 +29,23 @@ from .layers import KerasBatchNorm2d, SameConv2d
 
 #: (filters, stride, expansion) of the 17 inverted residual blocks, block_id 0..16 (Keras order).
 BLOCKS = (
-    (16, 1, 1), (24, 2, 6), (24, 1, 6), (32, 2, 6), (32, 1, 6), (32, 1, 6),
-    (64, 2, 6), (64, 1, 6), (64, 1, 6), (64, 1, 6), (96, 1, 6), (96, 1, 6), (96, 1, 6),
-    (160, 2, 6), (160, 1, 6), (160, 1, 6), (320, 1, 6),
+    (16, 1, 1),
+    (24, 2, 6),
+    (24, 1, 6),
+    (32, 2, 6),
+    (32, 1, 6),
+    (32, 1, 6),
+    (64, 2, 6),
+    (64, 1, 6),
+    (64, 1, 6),
+    (64, 1, 6),
+    (96, 1, 6),
+    (96, 1, 6),
+    (96, 1, 6),
+    (160, 2, 6),
+    (160, 1, 6),
+    (160, 1, 6),
+    (320, 1, 6),
 )
 FIRST_FILTERS = 32
 LAST_FILTERS = 1280
@@ -74,11 +89,19 @@ class InvertedResidual(nn.Module):
         self.pad = nn.ZeroPad2d(correct_pad(size)) if stride == 2 else nn.Identity()
         names += [f"{prefix}pad"] if stride == 2 else []
         # stride 1 "same" with a 3×3 kernel pads 1 on every side in both frameworks
-        self.depthwise = nn.Conv2d(hidden, hidden, 3, stride, padding=0 if stride == 2 else 1, groups=hidden, bias=False)
+        self.depthwise = nn.Conv2d(
+            hidden, hidden, 3, stride, padding=0 if stride == 2 else 1, groups=hidden, bias=False
+        )
         self.depthwise_bn = keras_batch_norm(hidden)
         self.project = nn.Conv2d(hidden, filters, 1, bias=False)
         self.project_bn = keras_batch_norm(filters)
-        names += [f"{prefix}depthwise", f"{prefix}depthwise_BN", f"{prefix}depthwise_relu", f"{prefix}project", f"{prefix}project_BN"]
+        names += [
+            f"{prefix}depthwise",
+            f"{prefix}depthwise_BN",
+            f"{prefix}depthwise_relu",
+            f"{prefix}project",
+            f"{prefix}project_BN",
+        ]
         self.residual = in_channels == filters and stride == 1
         names += [f"{prefix}add"] if self.residual else []
         self.keras_layer_names = names
@@ -101,7 +124,9 @@ class MobileNetV2(nn.Module):
 
     def __init__(self, input_size: tuple[int, int] = (160, 160)):
         super().__init__()
-        self.conv1 = SameConv2d(3, FIRST_FILTERS, 3, stride=2, bias=False)  # Keras Conv1: padding="same", stride 2
+        self.conv1 = SameConv2d(
+            3, FIRST_FILTERS, 3, stride=2, bias=False
+        )  # Keras Conv1: padding="same", stride 2
         self.bn_conv1 = keras_batch_norm(FIRST_FILTERS)
         size = tuple(math.ceil(s / 2) for s in input_size)
         blocks, channels = [], FIRST_FILTERS
@@ -122,9 +147,20 @@ class MobileNetV2(nn.Module):
 
     def keras_layers(self) -> list[tuple[str, nn.Module | None]]:
         """``(Keras layer name, torch module owning its weights or None)`` for every Keras layer."""
-        owners = {"Conv1": self.conv1, "bn_Conv1": self.bn_conv1, "Conv_1": self.conv_last, "Conv_1_bn": self.bn_last}
-        suffixes = {"expand": "expand", "expand_BN": "expand_bn", "depthwise": "depthwise",
-                    "depthwise_BN": "depthwise_bn", "project": "project", "project_BN": "project_bn"}
+        owners = {
+            "Conv1": self.conv1,
+            "bn_Conv1": self.bn_conv1,
+            "Conv_1": self.conv_last,
+            "Conv_1_bn": self.bn_last,
+        }
+        suffixes = {
+            "expand": "expand",
+            "expand_BN": "expand_bn",
+            "depthwise": "depthwise",
+            "depthwise_BN": "depthwise_bn",
+            "project": "project",
+            "project_BN": "project_bn",
+        }
         for block_id, block in enumerate(self.blocks):
             prefix = f"block_{block_id}_" if block_id else "expanded_conv_"
             owners |= {f"{prefix}{k}": getattr(block, v) for k, v in suffixes.items() if hasattr(block, v)}

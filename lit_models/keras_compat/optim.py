@@ -7,11 +7,13 @@
 - ``rmsprop``: Keras divides by sqrt(v + ε) (rho=0.9, ε=1e-7); torch by sqrt(v) + eps
   (alpha=0.99, eps=1e-8). ``KerasRMSprop`` follows the Keras update exactly.
 """
+
 from __future__ import annotations
 
-import numpy as np
 import torch
 from torch.optim import SGD, Optimizer
+
+import numpy as np
 
 
 def _keras_step_size(lr: float, beta1: float, beta2: float, t: int) -> float:
@@ -30,7 +32,9 @@ def _gradient_and_square(grad: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor
     if not grad.is_sparse:
         return grad, grad.square()
     indices, values = grad._indices(), grad._values()
-    squares = torch.sparse_coo_tensor(indices, values.square(), grad.shape, check_invariants=False)  # a gradient's own indices
+    squares = torch.sparse_coo_tensor(
+        indices, values.square(), grad.shape, check_invariants=False
+    )  # a gradient's own indices
     return grad.coalesce().to_dense(), squares.coalesce().to_dense()
 
 

@@ -9,6 +9,7 @@
   ``run_masked`` packs the right-padded batch (``pack_padded_sequence``), which skips the same
   steps in both directions.
 """
+
 from __future__ import annotations
 
 import torch
@@ -40,7 +41,9 @@ def last_output(rnn: nn.RNNBase, x: torch.Tensor) -> torch.Tensor:
     return rnn(x)[0][:, -1]
 
 
-def run_masked(rnn: nn.RNNBase, x: torch.Tensor, lengths: torch.Tensor, return_sequences: bool) -> torch.Tensor:
+def run_masked(
+    rnn: nn.RNNBase, x: torch.Tensor, lengths: torch.Tensor, return_sequences: bool
+) -> torch.Tensor:
     """A bidirectional layer over right-padded ``x`` (batch, steps, features), ``lengths`` (batch,).
 
     Returns (batch, steps, 2·units) with zeros at padded steps when ``return_sequences``, else the

@@ -5,6 +5,7 @@ the other, on the same data, batch size and number of steps. Reported: median se
 training epoch (warm-up epoch dropped), steps per second, peak resident memory, and the ratios
 Lightning/Keras and Lightning/bare torch, plus Lightning's extra time per step over the bare loop.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,15 +21,20 @@ WAYS = ("lightning", "keras", "torch")
 
 
 def machine() -> dict:
-    import torch
-
     from importlib.metadata import version
 
+    import torch
+
     return {
-        "platform": platform.platform(), "processor": platform.processor() or platform.machine(),
-        "cpu_count": os.cpu_count(), "python": platform.python_version(),
-        "torch": version("torch"), "lightning": version("lightning"), "tensorflow": version("tensorflow"),
-        "keras": version("keras"), "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "torch": version("torch"),
+        "lightning": version("lightning"),
+        "tensorflow": version("tensorflow"),
+        "keras": version("keras"),
+        "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
     }
 
 
@@ -49,8 +55,17 @@ def steps_per_epoch(datamodule, options: dict) -> int:
 
 def measure(model_id: str, way: str, epochs: int, options: dict) -> dict:
     """One worker process; its last stdout line is the measurement."""
-    command = [sys.executable, "-m", "twins.bench.worker", model_id, way, "--epochs", str(epochs),
-               "--options", json.dumps(options)]
+    command = [
+        sys.executable,
+        "-m",
+        "twins.bench.worker",
+        model_id,
+        way,
+        "--epochs",
+        str(epochs),
+        "--options",
+        json.dumps(options),
+    ]
     run = subprocess.run(command, capture_output=True, text=True, timeout=3600)
     if run.returncode != 0:
         last = (run.stderr.strip().splitlines() or ["no output"])[-1]
@@ -61,13 +76,16 @@ def measure(model_id: str, way: str, epochs: int, options: dict) -> dict:
 def ratios(record: dict) -> dict:
     lightning, keras, torch = (record[w]["seconds_per_epoch"] for w in WAYS)
     steps = record["lightning"]["steps_per_epoch"]
-    return {"lightning_over_keras": lightning / keras, "lightning_over_torch": lightning / torch,
-            "lightning_overhead_us_per_step": (lightning - torch) / steps * 1e6}
+    return {
+        "lightning_over_keras": lightning / keras,
+        "lightning_over_torch": lightning / torch,
+        "lightning_overhead_us_per_step": (lightning - torch) / steps * 1e6,
+    }
 
 
 def run_bench(model_ids, epochs: int, options: dict, progress=print) -> dict:
-    from twins.parity.counts import torch_counts
     from twins.models import make_datamodule, make_lightning, model_arguments
+    from twins.parity.counts import torch_counts
 
     models = {}
     for model_id in model_ids:
@@ -82,7 +100,9 @@ def run_bench(model_ids, epochs: int, options: dict, progress=print) -> dict:
             continue
         datamodule = make_datamodule(model_id, **data_overrides(model_id, options))
         record["data"] = datamodule.source
-        record["parameters"] = torch_counts(make_lightning(model_id, model_arguments(model_id, datamodule)))["trainable"]
+        record["parameters"] = torch_counts(make_lightning(model_id, model_arguments(model_id, datamodule)))[
+            "trainable"
+        ]
         record["batch_size"] = datamodule.batch_size
         record |= ratios(record)
         models[model_id] = record
@@ -91,8 +111,10 @@ def run_bench(model_ids, epochs: int, options: dict, progress=print) -> dict:
 
 
 def table(report: dict) -> str:
-    head = (f"{'model':24}{'params':>10}{'batch':>7}{'steps':>7}{'lightning s/ep':>16}{'keras s/ep':>12}{'torch s/ep':>12}"
-            f"{'L/keras':>9}{'L/torch':>9}{'L extra µs/step':>17}")
+    head = (
+        f"{'model':24}{'params':>10}{'batch':>7}{'steps':>7}{'lightning s/ep':>16}{'keras s/ep':>12}{'torch s/ep':>12}"
+        f"{'L/keras':>9}{'L/torch':>9}{'L extra µs/step':>17}"
+    )
     lines = [head, "-" * len(head)]
     for model_id, r in report["models"].items():
         if "error" in r:
@@ -110,17 +132,26 @@ def table(report: dict) -> str:
 def bar_chart(report: dict, path) -> Path:
     import numpy as np
 
-    from twins.plots.curves import plt
     from twins.io import save_figure
+    from twins.plots.curves import plt
 
     names = [name for name, record in report["models"].items() if "error" not in record]
     figure, axes = plt.subplots(figsize=(max(6, 1.2 * len(names) + 2), 4.5))
     positions = np.arange(len(names))
     for offset, way in zip((-0.27, 0, 0.27), WAYS):
-        axes.bar(positions + offset, [report["models"][n][way]["seconds_per_epoch"] for n in names], 0.27, label=way)
-    axes.set(xticks=positions, ylabel="seconds per training epoch (log)", yscale="log",
-             title=f"Lightning vs Keras vs bare PyTorch — {report['machine']['cpu_count']} CPU cores"
-                   + (f", {report['machine']['gpu']}" if report["machine"]["gpu"] else ""))
+        axes.bar(
+            positions + offset,
+            [report["models"][n][way]["seconds_per_epoch"] for n in names],
+            0.27,
+            label=way,
+        )
+    axes.set(
+        xticks=positions,
+        ylabel="seconds per training epoch (log)",
+        yscale="log",
+        title=f"Lightning vs Keras vs bare PyTorch — {report['machine']['cpu_count']} CPU cores"
+        + (f", {report['machine']['gpu']}" if report["machine"]["gpu"] else ""),
+    )
     axes.set_xticklabels(names, rotation=30, ha="right")
     axes.legend()
     return save_figure(figure, path)
@@ -129,16 +160,22 @@ def bar_chart(report: dict, path) -> Path:
 def bench(options) -> dict:
     """What ``twins bench`` runs (options from the CLI)."""
     from configs import PROFILE_ENV
-
     from twins.models import check_model_id, model_ids
 
     if options.profile != "default":
         os.environ[PROFILE_ENV] = options.profile  # read by this process and the workers
 
     ids = [check_model_id(m.strip()) for m in options.models.split(",")] if options.models else model_ids()
-    worker_options = {"accelerator": options.accelerator, "devices": options.devices, "precision": options.precision,
-                      "channels_last": options.channels_last, "compile": options.compile,
-                      "offline": options.offline, "steps": options.steps, "threads": options.threads}
+    worker_options = {
+        "accelerator": options.accelerator,
+        "devices": options.devices,
+        "precision": options.precision,
+        "channels_last": options.channels_last,
+        "compile": options.compile,
+        "offline": options.offline,
+        "steps": options.steps,
+        "threads": options.threads,
+    }
     say = (lambda text: None) if options.quiet else (lambda text: print(text, file=sys.stderr, flush=True))
     report = run_bench(ids, options.epochs, worker_options, say)
     print(table(report))

@@ -7,6 +7,7 @@ The three ways train the same model (the Lightning twin's module for ``lightning
 ``torch``) on the same batches of the model's datamodule at the course batch size, training
 steps only (no validation), and time each epoch; the first epoch is the warm-up and dropped.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,10 +21,10 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import torch  # noqa: E402  - before TensorFlow, always
+import torch
 
-from twins.bench.runner import data_overrides, steps_per_epoch  # noqa: E402
-from twins.registry import spec  # noqa: E402
+from twins.bench.runner import data_overrides, steps_per_epoch
+from twins.registry import spec
 
 
 def peak_rss_mb() -> float:
@@ -37,13 +38,20 @@ def peak_rss_mb() -> float:
                     return int(line.split()[1]) / 1024  # kB
     except OSError:
         pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # elsewhere: kilobytes on Linux, the best left
+    return (
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    )  # elsewhere: kilobytes on Linux, the best left
 
 
 def summary(epoch_seconds: list[float], steps: int) -> dict:
     seconds = statistics.median(epoch_seconds[1:] or epoch_seconds)
-    return {"seconds_per_epoch": seconds, "steps_per_second": steps / seconds, "peak_rss_mb": peak_rss_mb(),
-            "epochs_timed": max(len(epoch_seconds) - 1, 1), "steps_per_epoch": steps}
+    return {
+        "seconds_per_epoch": seconds,
+        "steps_per_second": steps / seconds,
+        "peak_rss_mb": peak_rss_mb(),
+        "epochs_timed": max(len(epoch_seconds) - 1, 1),
+        "steps_per_epoch": steps,
+    }
 
 
 def device_for(options: dict) -> torch.device:
@@ -52,8 +60,8 @@ def device_for(options: dict) -> torch.device:
 
 def prepared_module(model_id, datamodule, options):
     """The Lightning twin, on the device, channels-last and compiled when asked for."""
-    from twins.training.fit_lightning import seed_lightning
     from twins.models import make_lightning, model_arguments
+    from twins.training.fit_lightning import seed_lightning
 
     seed_lightning(0)
     model = make_lightning(model_id, model_arguments(model_id, datamodule))
@@ -81,10 +89,18 @@ def bench_lightning(model_id, datamodule, epochs, options) -> dict:
             times.append(time.perf_counter() - self.started)
 
     trainer = L.Trainer(
-        **{**TRAINER_DEFAULTS, "max_epochs": epochs, "limit_val_batches": 0, "enable_progress_bar": False,
-           "enable_model_summary": False, "callbacks": [EpochTimer()],
-           "accelerator": options.get("accelerator", "cpu"), "devices": options.get("devices", 1),
-           "precision": options.get("precision", "32-true"), "limit_train_batches": steps_per_epoch(datamodule, options)},
+        **{
+            **TRAINER_DEFAULTS,
+            "max_epochs": epochs,
+            "limit_val_batches": 0,
+            "enable_progress_bar": False,
+            "enable_model_summary": False,
+            "callbacks": [EpochTimer()],
+            "accelerator": options.get("accelerator", "cpu"),
+            "devices": options.get("devices", 1),
+            "precision": options.get("precision", "32-true"),
+            "limit_train_batches": steps_per_epoch(datamodule, options),
+        },
     )
     trainer.fit(torch.compile(model) if options.get("compile") else model, datamodule=datamodule)
     return summary(times, steps_per_epoch(datamodule, options))
@@ -118,7 +134,9 @@ def bench_torch(model_id, datamodule, epochs, options) -> dict:
     optimizers = model.configure_optimizers()
     step_model = torch.compile(model) if options.get("compile") else model
     loader = datamodule.train_dataloader()
-    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled="bf16" in str(options.get("precision", "")))
+    autocast = torch.autocast(
+        device.type, dtype=torch.bfloat16, enabled="bf16" in str(options.get("precision", ""))
+    )
     times, steps = [], steps_per_epoch(datamodule, options)
     kind = spec(model_id).training
     for epoch in range(epochs):
@@ -138,8 +156,8 @@ def bench_torch(model_id, datamodule, epochs, options) -> dict:
 
 def bench_keras(model_id, datamodule, epochs, options) -> dict:
     from datamodules.keras_adapter import keras_train_data
-    from twins.training.fit_keras import EpochTimer, seed_keras
     from twins.models import make_keras, model_arguments
+    from twins.training.fit_keras import EpochTimer, seed_keras
 
     seed_keras(0)
     model = make_keras(model_id, model_arguments(model_id, datamodule))
@@ -171,7 +189,11 @@ def main(argv=None) -> int:
     parser.add_argument("model_id")
     parser.add_argument("framework", choices=list(RUNNERS))
     parser.add_argument("--epochs", type=int, default=4)
-    parser.add_argument("--options", default="{}", help="JSON: accelerator, devices, precision, channels_last, compile, offline, steps, threads")
+    parser.add_argument(
+        "--options",
+        default="{}",
+        help="JSON: accelerator, devices, precision, channels_last, compile, offline, steps, threads",
+    )
     args = parser.parse_args(argv)
     from twins.models import make_datamodule
 

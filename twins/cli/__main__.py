@@ -1,4 +1,5 @@
 """``python -m twins.cli ...`` (what ``torchrun -m twins.cli`` and the subprocess tests run)."""
+
 import sys
 
 from twins.cli.main import main

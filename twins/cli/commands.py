@@ -1,4 +1,5 @@
 """What ``twins summary|train|compare`` do once the command line is parsed (see ``cli.py``)."""
+
 from __future__ import annotations
 
 import json
@@ -7,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
-from twins.training.fit_lightning import seed_lightning
-from twins.training.run import train_twin
 from twins.io import ensure_writable, write_json
 from twins.models import make_datamodule, make_keras, make_lightning, model_arguments
 from twins.registry import spec
+from twins.training.fit_lightning import seed_lightning
+from twins.training.run import train_twin
 
 FRAMEWORKS = ("keras", "lightning")
 
@@ -43,6 +44,7 @@ def data_report(options, datamodule) -> dict:
 
 # --- summary -------------------------------------------------------------------------------------
 
+
 def summary(model_id, options) -> dict:
     from twins.parity.summary import summarize
     from twins.training.fit_keras import seed_keras
@@ -53,8 +55,12 @@ def summary(model_id, options) -> dict:
     seed_keras(options.seed)
     record = {"model": model_id, "data": datamodule.source}
     batch = datamodule.splits.x_val[: datamodule.batch_size]
-    record |= summarize(make_lightning(model_id, arguments), make_keras(model_id, arguments), batch,
-                        components=spec(model_id).components)
+    record |= summarize(
+        make_lightning(model_id, arguments),
+        make_keras(model_id, arguments),
+        batch,
+        components=spec(model_id).components,
+    )
     if options.json:
         print(json.dumps(record))
     else:
@@ -68,15 +74,22 @@ def print_summary(record: dict) -> None:
     print(f"  {'':24}{'keras':>14}{'lightning':>14}")
     print(f"  {'trainable':24}{keras['trainable']:>14,}{lightning['trainable']:>14,}")
     print(f"  {'non-trainable / buffers':24}{keras['non_trainable']:>14,}{lightning['buffers']:>14,}")
-    print(f"  {'output shape':24}{str(keras['output_shape']):>14}{str(lightning['output_shape']):>14}")
+    print(f"  {'output shape':24}{keras['output_shape']!s:>14}{lightning['output_shape']!s:>14}")
     difference = record["explained_difference"]
-    print(f"  explained difference: {difference['count']} — {difference['reason']}" if difference else "  no structural difference")
+    print(
+        f"  explained difference: {difference['count']} — {difference['reason']}"
+        if difference
+        else "  no structural difference"
+    )
     for name, part in record.get("components", {}).items():
-        print(f"  {name}: trainable {part['keras']['trainable']:,} / {part['lightning']['trainable']:,}, non-trainable / buffers "
-              f"{part['keras']['non_trainable']:,} / {part['lightning']['buffers']:,}, output shape {part['keras']['output_shape']}")
+        print(
+            f"  {name}: trainable {part['keras']['trainable']:,} / {part['lightning']['trainable']:,}, non-trainable / buffers "
+            f"{part['keras']['non_trainable']:,} / {part['lightning']['buffers']:,}, output shape {part['keras']['output_shape']}"
+        )
 
 
 # --- train ---------------------------------------------------------------------------------------
+
 
 def train(model_id, options) -> dict:
     ensure_writable(options.json)
@@ -88,13 +101,34 @@ def train(model_id, options) -> dict:
     trainer_args.pop("max_epochs", None)
     if options.quiet:
         trainer_args |= {"enable_progress_bar": False, "enable_model_summary": False}
-    say(options, f"{model_id} · {options.framework} · data: {datamodule.source} · {epochs} epochs · seed {options.seed}")
+    say(
+        options,
+        f"{model_id} · {options.framework} · data: {datamodule.source} · {epochs} epochs · seed {options.seed}",
+    )
     report = data_report(options, datamodule)
-    result = train_twin(options.framework, model_id, datamodule, arguments, options.seed, epochs, trainer_args,
-                        options.quiet, checkpoint_dir=options.out, resume=options.resume,
-                        keras_strategy=options.keras_strategy)
-    record = {"model": model_id, "framework": options.framework, "data": datamodule.source, "seed": options.seed,
-              "epochs": epochs, **result.final(), "history": result.history, **report}
+    result = train_twin(
+        options.framework,
+        model_id,
+        datamodule,
+        arguments,
+        options.seed,
+        epochs,
+        trainer_args,
+        options.quiet,
+        checkpoint_dir=options.out,
+        resume=options.resume,
+        keras_strategy=options.keras_strategy,
+    )
+    record = {
+        "model": model_id,
+        "framework": options.framework,
+        "data": datamodule.source,
+        "seed": options.seed,
+        "epochs": epochs,
+        **result.final(),
+        "history": result.history,
+        **report,
+    }
     if result.is_global_zero:  # under DDP every process runs this; one reports
         say(options, format_metrics(record))
         if options.json:
@@ -103,11 +137,15 @@ def train(model_id, options) -> dict:
 
 
 def format_metrics(record: dict) -> str:
-    parts = [f"{stage} " + ", ".join(f"{k} {v:.4g}" for k, v in record[stage].items()) for stage in ("train", "val", "test")]
+    parts = [
+        f"{stage} " + ", ".join(f"{k} {v:.4g}" for k, v in record[stage].items())
+        for stage in ("train", "val", "test")
+    ]
     return " | ".join(parts) + f" | {record['seconds_per_epoch']:.3f} s/epoch"
 
 
 # --- compare -------------------------------------------------------------------------------------
+
 
 def transferred_forward_diff(model_id, keras_model, arguments, x: np.ndarray) -> float:
     """max |Δ| between the Keras twin and a fresh Lightning twin that received its weights."""
@@ -130,20 +168,34 @@ def compare(model_id, options) -> dict:
     for framework in FRAMEWORKS:
         say(options, f"training the {framework} twin ...")
         trainer_args = {"enable_progress_bar": not options.quiet, "enable_model_summary": False}
-        results[framework] = train_twin(framework, model_id, datamodule, arguments, options.seed, epochs, trainer_args, options.quiet)
+        results[framework] = train_twin(
+            framework, model_id, datamodule, arguments, options.seed, epochs, trainer_args, options.quiet
+        )
     diff = transferred_forward_diff(model_id, results["keras"].model, arguments, datamodule.splits.x_test)
-    record = {"model": model_id, "data": datamodule.source, "seed": options.seed, "epochs": epochs,
-              **{fw: {**results[fw].final(), "history": results[fw].history} for fw in FRAMEWORKS},
-              "forward_max_abs_diff": diff, **report}
+    record = {
+        "model": model_id,
+        "data": datamodule.source,
+        "seed": options.seed,
+        "epochs": epochs,
+        **{fw: {**results[fw].final(), "history": results[fw].history} for fw in FRAMEWORKS},
+        "forward_max_abs_diff": diff,
+        **report,
+    }
     from twins.parity.summary import summarize
 
-    counts = summarize(results["lightning"].model, results["keras"].model, datamodule.splits.x_val[:8],
-                       components=spec(model_id).components)
+    counts = summarize(
+        results["lightning"].model,
+        results["keras"].model,
+        datamodule.splits.x_val[:8],
+        components=spec(model_id).components,
+    )
     print(comparison_table(record, counts))
     if options.out:
         from twins.plots.curves import loss_curves
 
-        png = loss_curves(results.values(), f"{model_id}: Keras vs Lightning", Path(options.out) / f"{model_id}_loss.png")
+        png = loss_curves(
+            results.values(), f"{model_id}: Keras vs Lightning", Path(options.out) / f"{model_id}_loss.png"
+        )
         say(options, f"loss curves: {png}")
     if options.json:
         write_json(options.json, record)
@@ -154,11 +206,20 @@ def comparison_table(record: dict, counts: dict) -> str:
     keras, lightning = record["keras"], record["lightning"]
     rows = [("trainable parameters", counts["keras"]["trainable"], counts["lightning"]["trainable"])]
     for stage in ("train", "val", "test"):
-        rows += [(f"{stage} {metric}", keras[stage][metric], lightning[stage].get(metric)) for metric in keras[stage]]
+        rows += [
+            (f"{stage} {metric}", keras[stage][metric], lightning[stage].get(metric))
+            for metric in keras[stage]
+        ]
     rows.append(("seconds per epoch", keras["seconds_per_epoch"], lightning["seconds_per_epoch"]))
-    lines = [f"{record['model']} · {record['data']} · {record['epochs']} epochs · seed {record['seed']}",
-             f"  {'':24}{'keras':>14}{'lightning':>14}"]
+    lines = [
+        f"{record['model']} · {record['data']} · {record['epochs']} epochs · seed {record['seed']}",
+        f"  {'':24}{'keras':>14}{'lightning':>14}",
+    ]
     for name, k, t in rows:
-        lines.append(f"  {name:24}{k:>14.6g}{t:>14.6g}" if isinstance(k, float) else f"  {name:24}{k:>14,}{t:>14,}")
-    lines.append(f"  forward max |Δ| after copying the trained Keras weights into the Lightning twin: {record['forward_max_abs_diff']:.3g}")
+        lines.append(
+            f"  {name:24}{k:>14.6g}{t:>14.6g}" if isinstance(k, float) else f"  {name:24}{k:>14,}{t:>14,}"
+        )
+    lines.append(
+        f"  forward max |Δ| after copying the trained Keras weights into the Lightning twin: {record['forward_max_abs_diff']:.3g}"
+    )
     return "\n".join(lines)

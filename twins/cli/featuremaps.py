@@ -8,16 +8,17 @@ activation="relu")`` returns them) of both are drawn as one PNG grid: for every 
 image, a Keras row above a Lightning row, the first ``--channels`` channels left to right.
 Equal rows are the point; the largest difference is printed and returned.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch import nn
 
-from datamodules.torch_adapter import to_keras_layout, to_torch_layout
+import numpy as np
 
+from datamodules.torch_adapter import to_keras_layout, to_torch_layout
 from twins.errors import BadInput
 
 #: Framework names, in the order their rows appear in the grid.
@@ -32,10 +33,15 @@ def torch_conv_activations(model: nn.Module, x: np.ndarray, layers: int) -> list
     """Outputs of the first ``layers`` ``Conv2d`` modules of ``model`` — after the ReLU that follows
     one, like Keras' ``Conv2D(activation="relu")`` — each NHWC ``(n, h, w, channels)``."""
     leaves = [m for m in model.modules() if not list(m.children())]
-    taps = [leaves[i + 1] if i + 1 < len(leaves) and isinstance(leaves[i + 1], nn.ReLU) else leaf
-            for i, leaf in enumerate(leaves) if isinstance(leaf, nn.Conv2d)][:layers]
+    taps = [
+        leaves[i + 1] if i + 1 < len(leaves) and isinstance(leaves[i + 1], nn.ReLU) else leaf
+        for i, leaf in enumerate(leaves)
+        if isinstance(leaf, nn.Conv2d)
+    ][:layers]
     outputs = []
-    handles = [tap.register_forward_hook(lambda module, inputs, output: outputs.append(output)) for tap in taps]
+    handles = [
+        tap.register_forward_hook(lambda module, inputs, output: outputs.append(output)) for tap in taps
+    ]
     try:
         with torch.no_grad():
             model.eval()(to_torch_layout(x))
@@ -59,10 +65,14 @@ def keras_conv_activations(model, x: np.ndarray, layers: int) -> list[np.ndarray
 
 def conv_activations(lightning_model, keras_model, x: np.ndarray, layers: int) -> dict[str, list[np.ndarray]]:
     """``{"keras": [...], "lightning": [...]}``: the first ``layers`` conv activations of both twins."""
-    maps = {"keras": keras_conv_activations(keras_model, x, layers),
-            "lightning": torch_conv_activations(lightning_model, x, layers)}
+    maps = {
+        "keras": keras_conv_activations(keras_model, x, layers),
+        "lightning": torch_conv_activations(lightning_model, x, layers),
+    }
     if not maps["keras"] or len(maps["keras"]) != len(maps["lightning"]):
-        raise FeatureMapError(f"the model has no conv layers to show (keras {len(maps['keras'])}, lightning {len(maps['lightning'])})")
+        raise FeatureMapError(
+            f"the model has no conv layers to show (keras {len(maps['keras'])}, lightning {len(maps['lightning'])})"
+        )
     return maps
 
 
@@ -71,11 +81,13 @@ def max_abs_diff(maps: dict[str, list[np.ndarray]]) -> list[float]:
     return [float(np.max(np.abs(k - t))) for k, t in zip(maps["keras"], maps["lightning"])]
 
 
-def feature_map_grid(images: np.ndarray, maps: dict[str, list[np.ndarray]], path, channels: int = 8, title: str = ""):
+def feature_map_grid(
+    images: np.ndarray, maps: dict[str, list[np.ndarray]], path, channels: int = 8, title: str = ""
+):
     """The PNG grid: per layer and image, a row per framework — the input image, then ``channels``
     feature maps (each scaled to its own range, ``viridis``). Returns the path written."""
-    from twins.plots.curves import plt
     from twins.io import save_figure
+    from twins.plots.curves import plt
 
     n_layers, n_images = len(maps["keras"]), len(images)
     columns = 1 + min(channels, min(m.shape[-1] for m in maps["keras"]))
@@ -102,24 +114,32 @@ def feature_map_grid(images: np.ndarray, maps: dict[str, list[np.ndarray]], path
 
 def featuremaps(model_id: str, options) -> dict:
     """What ``twins featuremaps`` runs: train one twin, copy its weights into the other, draw both."""
-    from twins.cli.commands import arguments_from, datamodule_from, say
-    from twins.training.run import train_twin
-    from twins.models import make_keras, make_lightning
-    from twins.transfer import keras_to_torch, torch_to_keras
-
     from configs import load_config
+    from twins.cli.commands import arguments_from, datamodule_from, say
+    from twins.models import make_keras, make_lightning
+    from twins.training.run import train_twin
+    from twins.transfer import keras_to_torch, torch_to_keras
 
     datamodule = datamodule_from(model_id, options)
     arguments = arguments_from(model_id, datamodule, options)
     epochs = options.epochs if options.epochs is not None else load_config(model_id)["trainer"]["max_epochs"]
     if not any(isinstance(m, nn.Conv2d) for m in make_lightning(model_id, arguments).modules()):
-        raise FeatureMapError(f"{model_id} has no conv layers: feature maps need a CNN such as fashion_cnn or mnist_cnn")
+        raise FeatureMapError(
+            f"{model_id} has no conv layers: feature maps need a CNN such as fashion_cnn or mnist_cnn"
+        )
     if not 0 < options.images <= len(datamodule.splits.x_val):
-        raise FeatureMapError(f"--images must be between 1 and {len(datamodule.splits.x_val)} (validation images), got {options.images}")
-    say(options, f"{model_id} · data: {datamodule.source} · training the {options.train} twin for {epochs} epochs · seed {options.seed}")
+        raise FeatureMapError(
+            f"--images must be between 1 and {len(datamodule.splits.x_val)} (validation images), got {options.images}"
+        )
+    say(
+        options,
+        f"{model_id} · data: {datamodule.source} · training the {options.train} twin for {epochs} epochs · seed {options.seed}",
+    )
     trainer_args = {"enable_progress_bar": not options.quiet, "enable_model_summary": False}
     if epochs:
-        trained = train_twin(options.train, model_id, datamodule, arguments, options.seed, epochs, trainer_args, options.quiet).model
+        trained = train_twin(
+            options.train, model_id, datamodule, arguments, options.seed, epochs, trainer_args, options.quiet
+        ).model
     else:
         trained = (make_keras if options.train == "keras" else make_lightning)(model_id, arguments)
     if options.train == "keras":
@@ -130,11 +150,18 @@ def featuremaps(model_id: str, options) -> dict:
     maps = conv_activations(lightning_model, keras_model, images, options.layers)
     diffs = max_abs_diff(maps)
     title = f"{model_id}: first conv layers, {options.train}-trained weights in both twins · data: {datamodule.source}"
-    png = feature_map_grid(images, maps, Path(options.out) / f"{model_id}_featuremaps.png", options.channels, title)
+    png = feature_map_grid(
+        images, maps, Path(options.out) / f"{model_id}_featuremaps.png", options.channels, title
+    )
     say(options, f"feature maps: {png}")
     print(f"  max |Δ| keras vs lightning per conv layer: {', '.join(f'{d:.3g}' for d in diffs)}")
-    return {"model": model_id, "data": datamodule.source, "png": str(png), "max_abs_diff": diffs,
-            "shapes": [list(m.shape[1:]) for m in maps["keras"]]}
+    return {
+        "model": model_id,
+        "data": datamodule.source,
+        "png": str(png),
+        "max_abs_diff": diffs,
+        "shapes": [list(m.shape[1:]) for m in maps["keras"]],
+    }
 
 
 def command(args: list[str]) -> int:
@@ -144,8 +171,18 @@ def command(args: list[str]) -> int:
     model_id, rest = split_model_id("featuremaps", args)
     parser = model_parser("featuremaps", model_id)
     parser.add_argument("--out", type=str, required=True, help="folder for the PNG")
-    parser.add_argument("--train", choices=list(FRAMEWORKS), default="keras", help="the twin that trains; the other gets its weights")
-    parser.add_argument("--epochs", type=int | None, default=None, help="training epochs (default: the config's; 0: untrained)")
+    parser.add_argument(
+        "--train",
+        choices=list(FRAMEWORKS),
+        default="keras",
+        help="the twin that trains; the other gets its weights",
+    )
+    parser.add_argument(
+        "--epochs",
+        type=int | None,
+        default=None,
+        help="training epochs (default: the config's; 0: untrained)",
+    )
     parser.add_argument("--images", type=int, default=3, help="validation images to show")
     parser.add_argument("--layers", type=int, default=2, help="first conv layers to show")
     parser.add_argument("--channels", type=int, default=8, help="channels per layer to show")

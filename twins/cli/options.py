@@ -2,6 +2,7 @@
 
 A leaf module: the commands import it; it imports no command.
 """
+
 from __future__ import annotations
 
 import re
@@ -35,15 +36,22 @@ def one_line(error: BaseException) -> str:
     given = re.search(r"Given value: (.*)", text)
     if key and given:
         return f"invalid value for --{key.group(1)}: {given.group(1).strip()!r}"
-    if re.search(r"Connection (closed|reset) by peer|Broken pipe", text) and "gloo" in text:  # a DDP peer died
-        return "another process of this distributed run stopped (connection closed by peer); the run was ended"
+    if (
+        re.search(r"Connection (closed|reset) by peer|Broken pipe", text) and "gloo" in text
+    ):  # a DDP peer died
+        return (
+            "another process of this distributed run stopped (connection closed by peer); the run was ended"
+        )
     required = re.match(r"the following arguments are required: (.*)", text)
     if required:
-        return "missing required option " + ", ".join(f"--{name.strip()}" for name in required.group(1).split(","))
+        return "missing required option " + ", ".join(
+            f"--{name.strip()}" for name in required.group(1).split(",")
+        )
     return text.splitlines()[0] if text else type(error).__name__
 
 
 # --- parsers -------------------------------------------------------------------------------------
+
 
 def model_parser(command: str, model_id: str, with_trainer: bool = False) -> ArgumentParser:
     """Options of ``command MODEL``: the model's config sections as ``--model.*``/``--data.*``."""
@@ -51,13 +59,19 @@ def model_parser(command: str, model_id: str, with_trainer: bool = False) -> Arg
 
     model_spec = spec(model_id)
     parser = ArgumentParser(prog=f"twins {command} {model_id}", exit_on_error=False, description=USAGE)
-    parser.add_argument("--config", action=ActionConfigFile, help="a YAML file with model/data/trainer sections")
+    parser.add_argument(
+        "--config", action=ActionConfigFile, help="a YAML file with model/data/trainer sections"
+    )
     # a model's own configs/<id>.yaml also holds its registration; read as it is, never changed here
     parser.add_argument("--twins", type=dict | None, default=None, help=SUPPRESS)
     parser.add_argument("--parity", type=dict | None, default=None, help=SUPPRESS)
     parser.add_argument("--seed", type=int, default=0, help="seed of initialisation and batch shuffling")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars or banners (for scripts and CI)")
-    parser.add_class_arguments(model_spec.lightning_class(), "model", skip=set(DATA_GIVEN_ARGUMENTS))  # given by the datamodule
+    parser.add_argument(
+        "--quiet", action="store_true", help="no progress bars or banners (for scripts and CI)"
+    )
+    parser.add_class_arguments(
+        model_spec.lightning_class(), "model", skip=set(DATA_GIVEN_ARGUMENTS)
+    )  # given by the datamodule
     parser.add_class_arguments(model_spec.datamodule_class(), "data", skip={"seed"})
     config = load_config(model_id)
     defaults = {f"model.{k}": v for k, v in config["model"].items()}
@@ -94,8 +108,10 @@ def check_config_registration(parser: ArgumentParser, options) -> None:
 
     registered = spec(model_id)
     if given.get("lightning") != registered.lightning or given.get("datamodule") != registered.datamodule:
-        raise UsageError(f"--config registers {given.get('lightning')} on {given.get('datamodule')}, but {model_id} is "
-                         f"{registered.lightning} on {registered.datamodule}: use that model's config (or drop its twins: section)")
+        raise UsageError(
+            f"--config registers {given.get('lightning')} on {given.get('datamodule')}, but {model_id} is "
+            f"{registered.lightning} on {registered.datamodule}: use that model's config (or drop its twins: section)"
+        )
 
 
 def split_model_id(command: str, args: list[str]) -> tuple[str, list[str]]:
@@ -117,5 +133,3 @@ def check_keras_options(parser: ArgumentParser, options) -> None:
     for key in TORCH_ONLY_ARGS:
         if options.model[key] != defaults.model[key]:
             raise UsageError(f"--model.{key} applies to --framework lightning only")
-
-

@@ -7,14 +7,15 @@
   (``<twin>/epoch_XXX.png``), a checkpoint every 15 epochs and a resumable last checkpoint
   (``checkpoints/``); ``--resume`` continues an interrupted run.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
 
-from twins.training.run import train_twin
 from twins.plots.curves import COLORS  # noqa: F401  - same colours as every other picture
+from twins.training.run import train_twin
 
 FRAMEWORKS = ("keras", "lightning")
 
@@ -25,8 +26,19 @@ def train_both(model_id, datamodule, arguments, options, callbacks=None, checkpo
     for framework in FRAMEWORKS:
         extra = (callbacks or {}).get(framework, ())
         trainer_args = {"enable_progress_bar": False, "enable_model_summary": False}
-        results[framework] = train_twin(framework, model_id, datamodule, arguments, options.seed, epochs, trainer_args,
-                                        quiet=True, checkpoint_dir=checkpoint_dir, resume=options.resume, callbacks=extra)
+        results[framework] = train_twin(
+            framework,
+            model_id,
+            datamodule,
+            arguments,
+            options.seed,
+            epochs,
+            trainer_args,
+            quiet=True,
+            checkpoint_dir=checkpoint_dir,
+            resume=options.resume,
+            callbacks=extra,
+        )
         print(f"{framework}: " + ", ".join(f"{k} {v[-1]:.4g}" for k, v in results[framework].history.items()))
     return results
 
@@ -68,12 +80,24 @@ def autoencoder_pictures(model_id, datamodule, arguments, options) -> list[Path]
     for framework in FRAMEWORKS:
         loss = results[framework].history["val_loss"][-1]
         print(f"{framework} twin: test reconstruction MSE {loss:.5f}")
-    paths = [reconstruction_grid(rows, f"{model_id} · {datamodule.source}", out / f"{model_id}_reconstructions.png")]
+    paths = [
+        reconstruction_grid(
+            rows, f"{model_id} · {datamodule.source}", out / f"{model_id}_reconstructions.png"
+        )
+    ]
     count = min(options.codes, len(x))
     labels = datamodule.test_classes[:count]
     for framework, values in codes(results, x[:count]).items():
-        paths.append(code_maps(values, labels, datamodule.class_names, f"{model_id}: {framework} twin's codes",
-                               out / f"{model_id}_codes_{framework}.png", options.seed))
+        paths.append(
+            code_maps(
+                values,
+                labels,
+                datamodule.class_names,
+                f"{model_id}: {framework} twin's codes",
+                out / f"{model_id}_codes_{framework}.png",
+                options.seed,
+            )
+        )
     return paths
 
 
@@ -83,7 +107,10 @@ def gan_pictures(model_id, datamodule, arguments, options) -> list[Path]:
     out = Path(options.out)
     checkpoints = out / "checkpoints"
     callbacks = {
-        "lightning": [LightningSeedGrid(out / "lightning", arguments["noise_dim"]), LightningEvery15(checkpoints / "lightning_every_15")],
+        "lightning": [
+            LightningSeedGrid(out / "lightning", arguments["noise_dim"]),
+            LightningEvery15(checkpoints / "lightning_every_15"),
+        ],
         "keras": keras_callbacks(out / "keras", arguments["noise_dim"], checkpoints / "keras_every_15"),
     }
     train_both(model_id, datamodule, arguments, options, callbacks, checkpoint_dir=checkpoints)
@@ -92,7 +119,6 @@ def gan_pictures(model_id, datamodule, arguments, options) -> list[Path]:
 
 def run(model_id, options) -> list[Path]:
     from configs import load_config
-
     from twins.models import make_datamodule, model_arguments
 
     datamodule = make_datamodule(model_id, options.seed, **vars(options.data))
@@ -106,7 +132,9 @@ def run(model_id, options) -> list[Path]:
     else:
         from twins.cli.options import UsageError
 
-        raise UsageError(f"'pictures' draws the Day-3 models (fashion_autoencoder, fashion_denoising_ae, mnist_dcgan), not {model_id!r}")
+        raise UsageError(
+            f"'pictures' draws the Day-3 models (fashion_autoencoder, fashion_denoising_ae, mnist_dcgan), not {model_id!r}"
+        )
     for path in paths:
         print(f"picture: {path}")
     return paths

@@ -14,15 +14,16 @@ Weights, decided explicitly:
   (``--epochs``, default the config's), like ``twins compare``; their probabilities then differ as
   two independently trained networks do.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import torch
 
-from datamodules.torch_adapter import to_torch_layout
+import numpy as np
 
+from datamodules.torch_adapter import to_torch_layout
 from twins.errors import BadInput
 
 FRAMEWORKS = ("keras", "lightning")
@@ -43,7 +44,9 @@ def load_photo(path, height: int = 28, width: int = 28) -> np.ndarray:
         with Image.open(path) as image:
             grey = image.convert("L").resize((width, height), Image.Resampling.LANCZOS)
     except (UnidentifiedImageError, OSError) as error:
-        raise ImageError(f"cannot read image {path}: {str(error).splitlines()[0] if str(error) else type(error).__name__}") from None
+        raise ImageError(
+            f"cannot read image {path}: {str(error).splitlines()[0] if str(error) else type(error).__name__}"
+        ) from None
     inverted = 255.0 - np.asarray(grey, dtype=np.float32)
     return (inverted / np.float32(255.0))[None, :, :, None].astype(np.float32)
 
@@ -64,20 +67,27 @@ def trained_twins(model_id, datamodule, arguments, options):
         from twins.transfer import torch_to_keras
 
         lightning_model = load_lightning(model_id, options.checkpoint)
-        return lightning_model, torch_to_keras(lightning_model, make_keras(model_id, dict(lightning_model.hparams)))
+        return lightning_model, torch_to_keras(
+            lightning_model, make_keras(model_id, dict(lightning_model.hparams))
+        )
     from configs import load_config
-
     from twins.training.run import train_twin
 
     epochs = options.epochs if options.epochs is not None else load_config(model_id)["trainer"]["max_epochs"]
     trainer_args = {"enable_progress_bar": not options.quiet, "enable_model_summary": False}
-    runs = {fw: train_twin(fw, model_id, datamodule, arguments, options.seed, epochs, trainer_args, options.quiet) for fw in FRAMEWORKS}
+    runs = {
+        fw: train_twin(fw, model_id, datamodule, arguments, options.seed, epochs, trainer_args, options.quiet)
+        for fw in FRAMEWORKS
+    }
     return runs["lightning"].model, runs["keras"].model
 
 
 def format_probabilities(classes, probs: dict[str, np.ndarray]) -> str:
     lines = [f"  {'class':16}{'keras':>10}{'lightning':>11}"]
-    lines += [f"  {name:16}{probs['keras'][i]:>10.4f}{probs['lightning'][i]:>11.4f}" for i, name in enumerate(classes)]
+    lines += [
+        f"  {name:16}{probs['keras'][i]:>10.4f}{probs['lightning'][i]:>11.4f}"
+        for i, name in enumerate(classes)
+    ]
     best = {fw: classes[int(np.argmax(p))] for fw, p in probs.items()}
     lines.append(f"  most likely: keras {best['keras']!r}, lightning {best['lightning']!r}")
     return "\n".join(lines)
@@ -100,9 +110,15 @@ def predict(model_id: str, options) -> dict:
     probs = probabilities(lightning_model, keras_model, x)
     classes = list(getattr(datamodule, "class_names", ())) or [str(i) for i in range(len(probs["keras"]))]
     print(format_probabilities(classes, probs))
-    record = {"model": model_id, "image": str(options.image), "data": datamodule.source, "weights": weights,
-              "classes": classes, **{fw: p.tolist() for fw, p in probs.items()},
-              "max_abs_diff": float(np.max(np.abs(probs["keras"] - probs["lightning"])))}
+    record = {
+        "model": model_id,
+        "image": str(options.image),
+        "data": datamodule.source,
+        "weights": weights,
+        "classes": classes,
+        **{fw: p.tolist() for fw, p in probs.items()},
+        "max_abs_diff": float(np.max(np.abs(probs["keras"] - probs["lightning"]))),
+    }
     if options.checkpoint:
         print(f"  max |Δ| keras vs lightning (same weights): {record['max_abs_diff']:.3g}")
     if options.json:
@@ -116,9 +132,23 @@ def command(args: list[str]) -> int:
 
     model_id, rest = split_model_id("predict", args)
     parser = model_parser("predict", model_id)
-    parser.add_argument("--image", type=str, required=True, help="the photo to classify (any format Pillow reads)")
-    parser.add_argument("--checkpoint", type=str | None, default=None, help="a Lightning checkpoint of this model (else both twins train first)")
-    parser.add_argument("--epochs", type=int | None, default=None, help="training epochs without --checkpoint (default: the config's)")
-    parser.add_argument("--json", type=str | None, default=None, help="write the probabilities as JSON to this path")
+    parser.add_argument(
+        "--image", type=str, required=True, help="the photo to classify (any format Pillow reads)"
+    )
+    parser.add_argument(
+        "--checkpoint",
+        type=str | None,
+        default=None,
+        help="a Lightning checkpoint of this model (else both twins train first)",
+    )
+    parser.add_argument(
+        "--epochs",
+        type=int | None,
+        default=None,
+        help="training epochs without --checkpoint (default: the config's)",
+    )
+    parser.add_argument(
+        "--json", type=str | None, default=None, help="write the probabilities as JSON to this path"
+    )
     predict(model_id, parse(parser, rest))
     return 0

@@ -10,6 +10,7 @@
 Each check measures, raises ``ParityError`` naming what differs, and returns its measurement.
 Tolerances (``measure``) are measured on this project's models in float32 (docs/PARITY.md).
 """
+
 from twins.parity.checks import (
     check_converged,
     check_forward,
@@ -35,8 +36,24 @@ from twins.parity.measure import (
 from twins.parity.steps import check_one_step, step_check
 
 __all__ = [
-    "FORWARD_ATOL", "STEP_RTOL", "TRAJECTORY_RTOL", "ParityError", "check_converged", "check_forward",
-    "check_one_step", "check_output_shapes", "check_parameter_counts", "check_trajectory",
-    "component_input", "component_pairs", "forward_max_abs_diff", "networks", "keras_weights_in_torch_layout", "output_shapes",
-    "relative_difference", "step_check", "torch_layout_tensors", "without_dropout",
+    "FORWARD_ATOL",
+    "STEP_RTOL",
+    "TRAJECTORY_RTOL",
+    "ParityError",
+    "check_converged",
+    "check_forward",
+    "check_one_step",
+    "check_output_shapes",
+    "check_parameter_counts",
+    "check_trajectory",
+    "component_input",
+    "component_pairs",
+    "forward_max_abs_diff",
+    "keras_weights_in_torch_layout",
+    "networks",
+    "output_shapes",
+    "relative_difference",
+    "step_check",
+    "torch_layout_tensors",
+    "without_dropout",
 ]

@@ -5,13 +5,16 @@ returns its measurement so tests and notes can report it. Tolerances are measure
 project's models in float32 (see docs/PARITY.md) — never guessed, never fuzzy where exactness
 is possible (parameter counts are exact).
 """
+
 from __future__ import annotations
+
 import math
 import statistics
 
-import numpy as np
 import torch
 from torch import nn
+
+import numpy as np
 
 from datamodules.torch_adapter import to_keras_layout, to_torch_layout
 from twins.parity.counts import extra_torch_parameters, keras_counts, torch_counts
@@ -19,6 +22,7 @@ from twins.parity.measure import FORWARD_ATOL, TRAJECTORY_RTOL, ParityError, rel
 from twins.transfer import keras_to_torch, paired_layers, torch_tensors
 
 # --- b. output shapes -----------------------------------------------------------------------------
+
 
 def _keras_output(module, x: torch.Tensor) -> torch.Tensor:
     """What the Keras twin returns: ``keras_output`` of a Lightning twin, a plain component's output."""
@@ -32,7 +36,9 @@ def output_shapes(lightning_model, keras_model, x: np.ndarray) -> tuple[tuple, t
     return tuple(keras_model(x, training=False).shape), tuple(torch_shape)
 
 
-def check_output_shapes(lightning_model, keras_model, x: np.ndarray, components: tuple[str, ...] = ()) -> tuple:
+def check_output_shapes(
+    lightning_model, keras_model, x: np.ndarray, components: tuple[str, ...] = ()
+) -> tuple:
     """Both twins map a real batch ``x`` to outputs of one shape; a model of several networks
     (``components``) network by network. Returns the (first) network's output shape."""
     shapes = []
@@ -40,14 +46,19 @@ def check_output_shapes(lightning_model, keras_model, x: np.ndarray, components:
         net_x = component_input(keras_net, x) if name else x
         keras_shape, torch_shape = output_shapes(torch_net, keras_net, net_x)
         if torch_shape != keras_shape:
-            raise ParityError(f"{name + ': ' if name else ''}output shapes differ: keras {keras_shape}, lightning {torch_shape}")
+            raise ParityError(
+                f"{name + ': ' if name else ''}output shapes differ: keras {keras_shape}, lightning {torch_shape}"
+            )
         shapes.append(keras_shape)
     return shapes[0]
 
 
 # --- networks of several components (a GAN's generator and discriminator) ------------------------
 
-def component_pairs(lightning_model, keras_model, names: tuple[str, ...]) -> list[tuple[str, nn.Module, object]]:
+
+def component_pairs(
+    lightning_model, keras_model, names: tuple[str, ...]
+) -> list[tuple[str, nn.Module, object]]:
     """``[(name, torch network, Keras network)]`` of the components a model's registration names
     (``twins.components`` in its config, e.g. a GAN's generator and discriminator; both twins have
     an attribute of each name). Check c counts the whole pair, then each component."""
@@ -58,10 +69,16 @@ def component_pairs(lightning_model, keras_model, names: tuple[str, ...]) -> lis
     return [(name, getattr(lightning_model, name), getattr(keras_model, name)) for name in names]
 
 
-def networks(lightning_model, keras_model, components: tuple[str, ...]) -> list[tuple[str | None, nn.Module, object]]:
+def networks(
+    lightning_model, keras_model, components: tuple[str, ...]
+) -> list[tuple[str | None, nn.Module, object]]:
     """What checks b and d compare: the twins themselves (name ``None``) or, for a model of several
     networks, each component in turn — the model's own forward is one of them (a GAN's generator)."""
-    return component_pairs(lightning_model, keras_model, components) if components else [(None, lightning_model, keras_model)]
+    return (
+        component_pairs(lightning_model, keras_model, components)
+        if components
+        else [(None, lightning_model, keras_model)]
+    )
 
 
 def component_input(keras_net, x: np.ndarray, seed: int = 0) -> np.ndarray:
@@ -83,6 +100,7 @@ def in_component(name: str, check, *args, **kwargs):
 
 # --- c. parameter counts --------------------------------------------------------------------------
 
+
 def check_parameter_counts(lightning_model, keras_model, components: tuple[str, ...] = ()) -> dict:
     """Exact counts, layer by layer then in total.
 
@@ -103,16 +121,23 @@ def check_parameter_counts(lightning_model, keras_model, components: tuple[str, 
     k, t = keras_counts(keras_model), torch_counts(lightning_model)
     explained = sum(extras.values())
     if t["trainable"] - explained != k["trainable"]:
-        raise ParityError(f"trainable parameters: keras {k['trainable']}, lightning {t['trainable']} − explained {explained}")
+        raise ParityError(
+            f"trainable parameters: keras {k['trainable']}, lightning {t['trainable']} − explained {explained}"
+        )
     if t["buffers"] != k["non_trainable"]:
-        raise ParityError(f"non-trainable: keras {k['non_trainable']}, lightning buffers + frozen {t['buffers']}")
+        raise ParityError(
+            f"non-trainable: keras {k['non_trainable']}, lightning buffers + frozen {t['buffers']}"
+        )
     record = {"keras": k, "lightning": t, "explained": explained}
-    parts = {name: in_component(name, check_parameter_counts, torch_net, keras_net)
-             for name, torch_net, keras_net in component_pairs(lightning_model, keras_model, components)}
+    parts = {
+        name: in_component(name, check_parameter_counts, torch_net, keras_net)
+        for name, torch_net, keras_net in component_pairs(lightning_model, keras_model, components)
+    }
     return record | ({"components": parts} if parts else {})
 
 
 # --- d. forward parity ----------------------------------------------------------------------------
+
 
 def forward_max_abs_diff(lightning_model, keras_model, x: np.ndarray) -> float:
     """max |Δ| of the eval-mode outputs on ``x`` (weights as they are)."""
@@ -121,8 +146,9 @@ def forward_max_abs_diff(lightning_model, keras_model, x: np.ndarray) -> float:
     return float(np.max(np.abs(torch_out - np.asarray(keras_model(x, training=False)))))
 
 
-def check_forward(lightning_model, keras_model, x: np.ndarray, atol: float = FORWARD_ATOL,
-                  components: tuple[str, ...] = ()) -> float:
+def check_forward(
+    lightning_model, keras_model, x: np.ndarray, atol: float = FORWARD_ATOL, components: tuple[str, ...] = ()
+) -> float:
     """Copy the Keras weights into the Lightning twin, then compare outputs: max |Δ| ≤ ``atol``
     (a model of several networks: each component on its own input)."""
     keras_to_torch(keras_model, lightning_model)
@@ -131,12 +157,15 @@ def check_forward(lightning_model, keras_model, x: np.ndarray, atol: float = FOR
         diff = forward_max_abs_diff(torch_net, keras_net, component_input(keras_net, x) if name else x)
         if not diff <= atol:
             prefix = f"{name}: " if name else ""
-            raise ParityError(f"{prefix}forward outputs differ after weight transfer: max |Δ| = {diff:.3g} > {atol:g}")
+            raise ParityError(
+                f"{prefix}forward outputs differ after weight transfer: max |Δ| = {diff:.3g} > {atol:g}"
+            )
         worst = max(worst, diff)
     return worst
 
 
 # --- e. trajectory parity -------------------------------------------------------------------------
+
 
 def check_trajectory(keras_history: dict, lightning_history: dict, rtol: float = TRAJECTORY_RTOL) -> float:
     """Per-epoch histories of two fits from identical weights and batches agree within ``rtol``."""
@@ -156,14 +185,17 @@ def check_trajectory(keras_history: dict, lightning_history: dict, rtol: float =
 
 # --- f. converged parity --------------------------------------------------------------------------
 
+
 def check_converged(keras_losses: list[float], lightning_losses: list[float], band: float) -> dict:
     """Final validation losses over several seeds, each twin from its own initialisation:
     |mean(lightning) − mean(keras)| ≤ ``band`` × mean(keras)."""
     keras_mean, lightning_mean = statistics.fmean(keras_losses), statistics.fmean(lightning_losses)
     gap = abs(lightning_mean - keras_mean) / keras_mean
     record = {
-        "keras_mean": keras_mean, "keras_spread": max(keras_losses) - min(keras_losses),
-        "lightning_mean": lightning_mean, "lightning_spread": max(lightning_losses) - min(lightning_losses),
+        "keras_mean": keras_mean,
+        "keras_spread": max(keras_losses) - min(keras_losses),
+        "lightning_mean": lightning_mean,
+        "lightning_spread": max(lightning_losses) - min(lightning_losses),
         "relative_gap": gap,
     }
     if not all(map(math.isfinite, [*keras_losses, *lightning_losses])) or not gap <= band:

@@ -6,6 +6,7 @@ frozen parameters count with the buffers, as Keras counts frozen weights as non-
 Where torch has parameters Keras has not (a second recurrent bias), ``explained_difference``
 computes them layer by layer from the torch module.
 """
+
 from __future__ import annotations
 
 import math
@@ -40,5 +41,11 @@ def extra_torch_parameters(module: nn.Module) -> list[tuple[str, int, str]]:
     for layer in torch_weighted_modules(module):
         if isinstance(layer, nn.RNNBase) and layer.bias:
             count = sum(p.numel() for n, p in layer.named_parameters() if n.startswith("bias_hh"))
-            extras.append((names[layer], count, "torch keeps a second recurrent bias (bias_hh) per layer and direction; Keras has one"))
+            extras.append(
+                (
+                    names[layer],
+                    count,
+                    "torch keeps a second recurrent bias (bias_hh) per layer and direction; Keras has one",
+                )
+            )
     return extras

@@ -1,19 +1,21 @@
 """Measurements shared by the parity checks: relative differences, gradients and weights in
 torch layout, dropout switched off. Tolerances are measured on this project's models in
 float32 (see docs/PARITY.md)."""
+
 from __future__ import annotations
+
+import torch
+from torch import nn
 
 import keras
 import numpy as np
 import tensorflow as tf
-import torch
-from torch import nn
 
 from twins.transfer import paired_layers, torch_tensors, torch_weighted_modules
 
-FORWARD_ATOL = 1e-5         # float32 eval-mode outputs after weight transfer
-STEP_RTOL = 1e-5            # loss, gradients and weight updates of one optimizer step
-TRAJECTORY_RTOL = 1e-5      # per-epoch history of a whole fit from identical weights and batches
+FORWARD_ATOL = 1e-5  # float32 eval-mode outputs after weight transfer
+STEP_RTOL = 1e-5  # loss, gradients and weight updates of one optimizer step
+TRAJECTORY_RTOL = 1e-5  # per-epoch history of a whole fit from identical weights and batches
 
 
 class ParityError(AssertionError):
@@ -35,7 +37,9 @@ def keras_gradient(gradient):
     if isinstance(gradient, tf.IndexedSlices):
         indices = torch.from_numpy(np.asarray(gradient.indices, dtype=np.int64))[None]
         values = torch.from_numpy(np.asarray(gradient.values))
-        return torch.sparse_coo_tensor(indices, values, tuple(gradient.dense_shape.numpy()), check_invariants=True)
+        return torch.sparse_coo_tensor(
+            indices, values, tuple(gradient.dense_shape.numpy()), check_invariants=True
+        )
     return np.asarray(gradient)
 
 
@@ -54,7 +58,11 @@ def update_difference(torch_after, keras_after, before) -> float:
     in either framework would otherwise read as a 3e-5 difference. That one ulp is discounted."""
     torch_update, keras_update = np.float64(torch_after) - before, np.float64(keras_after) - before
     scale = max(float(np.max(np.abs(before), initial=0.0)), float(np.max(np.abs(keras_after), initial=0.0)))
-    excess = max(float(np.max(np.abs(torch_update - keras_update), initial=0.0)) - float(np.spacing(np.float32(scale))), 0.0)
+    excess = max(
+        float(np.max(np.abs(torch_update - keras_update), initial=0.0))
+        - float(np.spacing(np.float32(scale))),
+        0.0,
+    )
     return excess / max(float(np.max(np.abs(keras_update), initial=0.0)), 1e-12)
 
 
@@ -79,5 +87,3 @@ def keras_weights_in_torch_layout(keras_model, lightning_model) -> list[np.ndarr
 def torch_layout_tensors(lightning_model) -> list[torch.Tensor]:
     """The torch tensors in the order ``keras_weights_in_torch_layout`` lists their twins."""
     return [t for module in torch_weighted_modules(lightning_model) for t in torch_tensors(module)]
-
-

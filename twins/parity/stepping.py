@@ -13,14 +13,16 @@ Each recording optimizer keeps the gradients it was asked to apply; the Lightnin
 swap in other gradients (Keras', in torch layout) before it steps, which is how check e compares
 two optimizers' *rules* on identical gradients.
 """
+
 from __future__ import annotations
 
 import contextlib
 
-import keras
-import numpy as np
 import torch
 from torch.optim import Optimizer
+
+import keras
+import numpy as np
 
 
 class RecordingOptimizer:
@@ -63,7 +65,9 @@ def configured_optimizers(module) -> list[Optimizer]:
         return [config]
     if isinstance(config, dict):
         return [config["optimizer"]]
-    if len(config) == 2 and all(isinstance(part, (list, tuple)) for part in config):  # (optimizers, schedulers)
+    if len(config) == 2 and all(
+        isinstance(part, (list, tuple)) for part in config
+    ):  # (optimizers, schedulers)
         config = config[0]
     return [entry["optimizer"] if isinstance(entry, dict) else entry for entry in config]
 

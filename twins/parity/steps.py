@@ -4,11 +4,13 @@ A twin trained by one loss and one optimizer gets ``check_gradient_step``; K-Mea
 iterations, no gradients) and the GAN (two networks, two optimizers) get their own step check
 with the same stages. ``check_one_step`` dispatches by the model's training kind.
 """
+
 from __future__ import annotations
+
+import torch
 
 import numpy as np
 import tensorflow as tf
-import torch
 
 from datamodules.torch_adapter import to_torch_layout
 from twins.parity.measure import (
@@ -25,6 +27,7 @@ from twins.parity.measure import (
 from twins.parity.stepping import step_keras, step_lightning
 from twins.transfer import keras_to_torch, keras_weighted_layers, paired_layers
 
+
 def keras_gradients_in_torch_layout(keras_model, lightning_model, x, y) -> tuple[float, list[np.ndarray]]:
     """``(loss, gradients)`` of the Keras twin on one batch, gradients in torch layout."""
     layers = keras_weighted_layers(keras_model)
@@ -37,7 +40,9 @@ def keras_gradients_in_torch_layout(keras_model, lightning_model, x, y) -> tuple
     for (_, layer, _, converter), group in zip(paired_layers(keras_model, lightning_model), variables):
         chunk = grads[position : position + len(group)]
         position += len(group)
-        arrays += converter.to_torch([np.zeros(v.shape, np.float32) if g is None else keras_gradient(g) for v, g in zip(group, chunk)])
+        arrays += converter.to_torch(
+            [np.zeros(v.shape, np.float32) if g is None else keras_gradient(g) for v, g in zip(group, chunk)]
+        )
     return float(loss), arrays
 
 
@@ -46,7 +51,9 @@ def keras_replacements(tensors, keras_grads) -> dict:
     return {t: g for t, g in zip(tensors, keras_grads) if t.requires_grad}
 
 
-def check_gradient_step(lightning_model, keras_model, x: np.ndarray, y: np.ndarray, rtol: float = STEP_RTOL) -> dict:
+def check_gradient_step(
+    lightning_model, keras_model, x: np.ndarray, y: np.ndarray, rtol: float = STEP_RTOL
+) -> dict:
     """One optimizer step from identical weights, in stages: the loss, the gradients, then the
     weight *updates* from the same gradients (after − before; comparing the weights themselves
     would hide a wrong learning rate behind the size of the weights).
@@ -61,16 +68,23 @@ def check_gradient_step(lightning_model, keras_model, x: np.ndarray, y: np.ndarr
     before = keras_weights_in_torch_layout(keras_model, lightning_model)
     keras_loss, keras_grads = keras_gradients_in_torch_layout(keras_model, lightning_model, x, y)
     tensors = torch_layout_tensors(lightning_model)
-    _, gradients, loss = step_lightning(lightning_model, (to_torch_layout(x), to_torch_layout(y)),
-                                        keras_replacements(tensors, keras_grads))
+    _, gradients, loss = step_lightning(
+        lightning_model, (to_torch_layout(x), to_torch_layout(y)), keras_replacements(tensors, keras_grads)
+    )
     keras_model.train_on_batch(x, y)
     after = keras_weights_in_torch_layout(keras_model, lightning_model)
     measured = {
         "loss": relative_difference(loss.item(), keras_loss),
-        "gradients": max(relative_difference(dense_gradient(gradients[t]), dense_gradient(g))
-                         for t, g in zip(tensors, keras_grads) if t in gradients),
-        "updates": max(update_difference(t.detach().numpy(), a, b)
-                       for t, a, b in zip(tensors, after, before) if t.requires_grad),
+        "gradients": max(
+            relative_difference(dense_gradient(gradients[t]), dense_gradient(g))
+            for t, g in zip(tensors, keras_grads)
+            if t in gradients
+        ),
+        "updates": max(
+            update_difference(t.detach().numpy(), a, b)
+            for t, a, b in zip(tensors, after, before)
+            if t.requires_grad
+        ),
     }
     return _raise_over(measured, rtol, "one optimizer step")
 
@@ -115,20 +129,30 @@ def _update_beyond_spacing(torch_after, keras_after, before) -> float:
     """Relative difference of two updates (after − before) beyond one float32 spacing of the
     weights: a step of 1e-4 on a BatchNorm scale of 1.0 is only known to 1.2e-7 / 1e-4 ≈ 1e-3."""
     torch_update, keras_update = np.float64(torch_after) - before, np.float64(keras_after) - before
-    spacing = float(np.spacing(np.float32(max(np.max(np.abs(before), initial=0.0), np.max(np.abs(keras_after), initial=0.0)))))
+    spacing = float(
+        np.spacing(
+            np.float32(max(np.max(np.abs(before), initial=0.0), np.max(np.abs(keras_after), initial=0.0)))
+        )
+    )
     excess = max(float(np.max(np.abs(torch_update - keras_update), initial=0.0)) - spacing, 0.0)
     return excess / max(float(np.max(np.abs(keras_update), initial=0.0)), 1e-12)
 
 
-def keras_gradients_by_variable_in_torch_layout(keras_model, lightning_model, grads_by_variable: dict) -> list[np.ndarray]:
+def keras_gradients_by_variable_in_torch_layout(
+    keras_model, lightning_model, grads_by_variable: dict
+) -> list[np.ndarray]:
     """Gradients keyed by Keras variable id, converted layer by layer to torch layout (zeros for
     non-trainable weights such as moving statistics)."""
     arrays = []
     for _, layer, _, converter in paired_layers(keras_model, lightning_model):
-        arrays += converter.to_torch([
-            np.asarray(grads_by_variable[id(w)]) if id(w) in grads_by_variable else np.zeros(w.shape, np.float32)
-            for w in layer.weights
-        ])
+        arrays += converter.to_torch(
+            [
+                np.asarray(grads_by_variable[id(w)])
+                if id(w) in grads_by_variable
+                else np.zeros(w.shape, np.float32)
+                for w in layer.weights
+            ]
+        )
     return arrays
 
 
@@ -147,16 +171,25 @@ def check_gan_step(lightning_model, keras_model, x: np.ndarray, y: np.ndarray, r
     keras_grads = keras_gradients_by_variable_in_torch_layout(keras_model, lightning_model, keras_by_variable)
     after = keras_weights_in_torch_layout(keras_model, lightning_model)
     tensors = torch_layout_tensors(lightning_model)
-    logged, gradients, _ = step_lightning(lightning_model, (to_torch_layout(x), to_torch_layout(y)),
-                                          keras_replacements(tensors, keras_grads))
+    logged, gradients, _ = step_lightning(
+        lightning_model, (to_torch_layout(x), to_torch_layout(y)), keras_replacements(tensors, keras_grads)
+    )
     losses = [name for name in keras_logs if name != "loss"]
     missing = [name for name in losses if f"train/{name}" not in logged]
     if missing:
-        raise ParityError(f"one GAN step: the Lightning twin's training_step logs no {', '.join(f'train/{m}' for m in missing)}")
+        raise ParityError(
+            f"one GAN step: the Lightning twin's training_step logs no {', '.join(f'train/{m}' for m in missing)}"
+        )
     measured = {
         "loss": max(relative_difference(logged[f"train/{name}"], keras_logs[name]) for name in losses),
-        "gradients": max(relative_difference(gradients[t].numpy(), g) for t, g in zip(tensors, keras_grads) if t in gradients),
-        "updates": max(_update_beyond_spacing(t.detach().numpy(), a, b) for t, a, b in zip(tensors, after, before)),
+        "gradients": max(
+            relative_difference(gradients[t].numpy(), g)
+            for t, g in zip(tensors, keras_grads)
+            if t in gradients
+        ),
+        "updates": max(
+            _update_beyond_spacing(t.detach().numpy(), a, b) for t, a, b in zip(tensors, after, before)
+        ),
     }
     for stage, value in measured.items():
         limit = max(rtol, GAN_STEP_RTOL[stage])
@@ -168,9 +201,9 @@ def check_gan_step(lightning_model, keras_model, x: np.ndarray, y: np.ndarray, r
 #: How each training kind is stepped (the ``training`` entry of a model's registration,
 #: ``configs/<id>.yaml``): every check compares the same stages for its algorithm.
 STEP_CHECKS = {
-    "gradient": check_gradient_step,   # one loss, one optimizer
-    "lloyd": check_lloyd_step,         # K-Means: assignments + centroid moves
-    "gan": check_gan_step,             # two networks, two optimizers per batch
+    "gradient": check_gradient_step,  # one loss, one optimizer
+    "lloyd": check_lloyd_step,  # K-Means: assignments + centroid moves
+    "gan": check_gan_step,  # two networks, two optimizers per batch
 }
 
 
@@ -181,8 +214,14 @@ def step_check(kind: str):
     return STEP_CHECKS[kind]
 
 
-def check_one_step(lightning_model, keras_model, x: np.ndarray, y: np.ndarray, rtol: float = STEP_RTOL,
-                   training: str = "gradient") -> dict:
+def check_one_step(
+    lightning_model,
+    keras_model,
+    x: np.ndarray,
+    y: np.ndarray,
+    rtol: float = STEP_RTOL,
+    training: str = "gradient",
+) -> dict:
     """Check e, one step: the step check of the model's training kind (its registration's
     ``twins.training``; see ``STEP_CHECKS``)."""
     return step_check(training)(lightning_model, keras_model, x, y, rtol)

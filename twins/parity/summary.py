@@ -1,5 +1,6 @@
 """``summarize``: the ``twins summary`` record of a twin pair — parameter counts of both
 frameworks, output shapes, and torch's structural extras explained (computed, never typed in)."""
+
 from __future__ import annotations
 
 from torch import nn
@@ -22,12 +23,16 @@ def output_shape(shape) -> list:
     return [None, *list(shape)[1:]]
 
 
-def summarize(lightning_model: nn.Module, keras_model, sample_batch, components: tuple[str, ...] = ()) -> dict:
+def summarize(
+    lightning_model: nn.Module, keras_model, sample_batch, components: tuple[str, ...] = ()
+) -> dict:
     """The ``summary --json`` record of one network pair, computed on a real batch. A model of
     several networks (a GAN) also reports each one, in the same shape; its own output shape is
     that of its first network (the model's forward: the generator)."""
-    parts = {name: summarize(torch_net, keras_net, component_input(keras_net, sample_batch))
-             for name, torch_net, keras_net in component_pairs(lightning_model, keras_model, components)}
+    parts = {
+        name: summarize(torch_net, keras_net, component_input(keras_net, sample_batch))
+        for name, torch_net, keras_net in component_pairs(lightning_model, keras_model, components)
+    }
     if parts:
         first = next(iter(parts.values()))
         keras_shape, torch_shape = first["keras"]["output_shape"], first["lightning"]["output_shape"]

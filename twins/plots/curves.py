@@ -1,9 +1,10 @@
 """Pictures of training runs (matplotlib, no display needed)."""
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 
-from twins.io import save_figure  # noqa: E402
+from twins.io import save_figure
 
 COLORS = {"keras": "tab:red", "lightning": "tab:purple"}
 
@@ -15,9 +16,18 @@ def loss_curves(results, title: str, path):
         epochs = range(1, len(result.history["loss"]) + 1)
         color = COLORS.get(result.framework)
         marker = "o" if len(epochs) == 1 else None  # a one-epoch run (fashion_cnn) has no line to draw
-        axes.plot(epochs, result.history["loss"], color=color, marker=marker, label=f"{result.framework} train")
+        axes.plot(
+            epochs, result.history["loss"], color=color, marker=marker, label=f"{result.framework} train"
+        )
         if "val_loss" in result.history:
-            axes.plot(epochs, result.history["val_loss"], color=color, linestyle="--", marker=marker, label=f"{result.framework} val")
+            axes.plot(
+                epochs,
+                result.history["val_loss"],
+                color=color,
+                linestyle="--",
+                marker=marker,
+                label=f"{result.framework} val",
+            )
     axes.set(xlabel="epoch", ylabel="loss (log scale)", title=title, yscale="log")
     axes.grid(alpha=0.3)
     axes.legend()

@@ -4,13 +4,14 @@
   next from the last ``n_steps`` values, ten times.
 - ``predictor``: one numpy → numpy function for either twin, so both forecast through the same code.
 """
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
-import numpy as np  # noqa: E402
+import numpy as np
 
-from twins.io import save_figure  # noqa: E402
-from twins.plots.curves import COLORS  # noqa: E402
+from twins.io import save_figure
+from twins.plots.curves import COLORS
 
 
 def predictor(model):

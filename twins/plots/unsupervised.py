@@ -1,12 +1,13 @@
 """Pictures of the autoencoders: reconstructions, and the codes in 2-D (PCA, t-SNE)."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import numpy as np  # noqa: E402
+import numpy as np
 
-from twins.io import save_figure  # noqa: E402
+from twins.io import save_figure
 
 
 def reconstruction_grid(rows: dict, title: str, path: Path) -> Path:
@@ -30,7 +31,9 @@ def code_maps(codes: np.ndarray, labels: np.ndarray, classes, title: str, path: 
 
     maps = {
         "PCA": PCA(n_components=2, random_state=seed).fit_transform(codes),
-        "t-SNE": TSNE(n_components=2, random_state=seed, init="pca", perplexity=min(30.0, (len(codes) - 1) / 3)).fit_transform(codes),
+        "t-SNE": TSNE(
+            n_components=2, random_state=seed, init="pca", perplexity=min(30.0, (len(codes) - 1) / 3)
+        ).fit_transform(codes),
     }
     figure, axes = plt.subplots(1, 2, figsize=(11, 5))
     for axis, (name, points) in zip(axes, maps.items()):
@@ -38,7 +41,10 @@ def code_maps(codes: np.ndarray, labels: np.ndarray, classes, title: str, path: 
         axis.set_title(f"{name} of the {codes.shape[1]}-d codes")
         axis.set_xticks([])
         axis.set_yticks([])
-    handles = [plt.Line2D([], [], marker="o", linestyle="", color=scatter.cmap(scatter.norm(i))) for i in range(len(classes))]
+    handles = [
+        plt.Line2D([], [], marker="o", linestyle="", color=scatter.cmap(scatter.norm(i)))
+        for i in range(len(classes))
+    ]
     figure.legend(handles, list(classes), loc="center right", fontsize=7)
     figure.suptitle(title)
     return save_figure(figure, path)

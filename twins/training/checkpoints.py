@@ -9,6 +9,7 @@
   gives a ``CheckpointError``, not a crash.
 The Keras twins resume with ``keras.callbacks.BackupAndRestore`` (``twins/training/fit_keras.py``).
 """
+
 from __future__ import annotations
 
 import os
@@ -16,9 +17,10 @@ import pickle
 import random
 from pathlib import Path
 
+import torch
+
 import lightning as L
 import numpy as np
-import torch
 from lightning.pytorch.callbacks import Checkpoint
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 
@@ -52,7 +54,9 @@ class CheckpointExtras(L.Callback):
 
     def on_load_checkpoint(self, trainer, pl_module, checkpoint):
         if checkpoint.get("twins_model_id") not in (None, self.model_id):
-            raise CheckpointError(f"the checkpoint belongs to model '{checkpoint['twins_model_id']}', not '{self.model_id}'")
+            raise CheckpointError(
+                f"the checkpoint belongs to model '{checkpoint['twins_model_id']}', not '{self.model_id}'"
+            )
         states = checkpoint.get("rng_states")
         if states:
             torch.set_rng_state(states["torch"])
@@ -94,7 +98,9 @@ def read_checkpoint(path) -> dict:
         return torch.load(path, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise CheckpointError(f"{path} is not a usable PyTorch/Lightning checkpoint ({reason[:120]})") from None
+        raise CheckpointError(
+            f"{path} is not a usable PyTorch/Lightning checkpoint ({reason[:120]})"
+        ) from None
 
 
 def load_lightning(model_id: str, path):
@@ -111,7 +117,9 @@ def load_lightning(model_id: str, path):
     try:
         model.load_state_dict(checkpoint["state_dict"])
     except RuntimeError as error:
-        raise CheckpointError(f"{path} does not fit model '{model_id}': {str(error).splitlines()[1].strip()}") from None
+        raise CheckpointError(
+            f"{path} does not fit model '{model_id}': {str(error).splitlines()[1].strip()}"
+        ) from None
     return model.eval()
 
 
@@ -134,5 +142,7 @@ def load_keras(model_id: str, path, arguments: dict):
             model.load_weights(path)
     except Exception as error:  # Keras raises ValueError/OSError/zipfile errors alike here
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise CheckpointError(f"{path} does not fit the Keras twin of '{model_id}' ({reason[:120]})") from None
+        raise CheckpointError(
+            f"{path} does not fit the Keras twin of '{model_id}' ({reason[:120]})"
+        ) from None
     return model

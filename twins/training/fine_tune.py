@@ -11,6 +11,7 @@ stream in both frameworks (a new ``Trainer`` starts counting epochs at 0; Keras 
 same stream), so the twins keep seeing identical batches; the shuffles and augmentations of
 phase 1 are thereby reused in phase 2.
 """
+
 from __future__ import annotations
 
 from twins.training.run_result import RunResult
@@ -21,7 +22,9 @@ def fine_tune_epochs(arguments: dict) -> int:
     return int(arguments.get("fine_tune_epochs") or 0)
 
 
-def fine_tune(framework: str, first: RunResult, datamodule, epochs: int, quiet=False, trainer_args=None) -> RunResult:
+def fine_tune(
+    framework: str, first: RunResult, datamodule, epochs: int, quiet=False, trainer_args=None
+) -> RunResult:
     """Phase 2 on ``first.model``; returns one ``RunResult`` spanning both phases."""
     model = first.model
     if framework == "lightning":
@@ -31,7 +34,6 @@ def fine_tune(framework: str, first: RunResult, datamodule, epochs: int, quiet=F
         second = fit_lightning(model, datamodule, {**(trainer_args or {}), "max_epochs": epochs}, quiet)
     else:
         from keras_models.mobilenet_transfer import start_fine_tuning
-
         from twins.training.fit_keras import fit_keras
 
         second = fit_keras(start_fine_tuning(model), datamodule, epochs, quiet)
@@ -39,7 +41,9 @@ def fine_tune(framework: str, first: RunResult, datamodule, epochs: int, quiet=F
     return RunResult(framework, history, second.test, first.epoch_seconds + second.epoch_seconds, model)
 
 
-def with_fine_tuning(framework: str, result: RunResult, datamodule, arguments: dict, quiet=False, trainer_args=None) -> RunResult:
+def with_fine_tuning(
+    framework: str, result: RunResult, datamodule, arguments: dict, quiet=False, trainer_args=None
+) -> RunResult:
     """``result`` itself, or both phases when ``arguments`` ask for fine-tuning (what ``train_twin`` returns)."""
     epochs = fine_tune_epochs(arguments)
     return fine_tune(framework, result, datamodule, epochs, quiet, trainer_args) if epochs else result

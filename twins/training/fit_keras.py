@@ -1,4 +1,5 @@
 """Train a Keras twin with ``model.fit`` on the datamodule's batches."""
+
 from __future__ import annotations
 
 import io
@@ -12,7 +13,6 @@ import numpy as np
 import tensorflow as tf
 
 from datamodules.keras_adapter import keras_eval_data, keras_train_data
-
 from twins.errors import DivergenceError
 from twins.io import atomic_write_bytes
 from twins.training.run_result import RunResult
@@ -105,7 +105,9 @@ def seed_keras(seed: int) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
-def fit_keras(model, datamodule, epochs=1, quiet=False, callbacks=(), initial_epoch=0, backup_dir=None) -> RunResult:
+def fit_keras(
+    model, datamodule, epochs=1, quiet=False, callbacks=(), initial_epoch=0, backup_dir=None
+) -> RunResult:
     """``model.fit`` then ``model.evaluate`` of a compiled Keras twin on the datamodule's batches.
 
     ``backup_dir``: ``BackupAndRestore`` saves weights + optimizer state there after every epoch
@@ -113,15 +115,26 @@ def fit_keras(model, datamodule, epochs=1, quiet=False, callbacks=(), initial_ep
     """
     timer, cursor = EpochTimer(), EpochCursor(initial_epoch)
     # double_checkpoint: a run killed while saving falls back to the previous epoch's backup
-    resuming = [keras.callbacks.BackupAndRestore(str(backup_dir), double_checkpoint=True),
-                RandomStateBackup(backup_dir)] if backup_dir else []
+    resuming = (
+        [
+            keras.callbacks.BackupAndRestore(str(backup_dir), double_checkpoint=True),
+            RandomStateBackup(backup_dir),
+        ]
+        if backup_dir
+        else []
+    )
     if resuming and not model.built:
         model.build((None, *datamodule.input_shape))
     verbose = 0 if quiet else (1 if sys.stdout.isatty() else 2)  # 2: one line per epoch in logs
     train_data, steps_per_epoch = keras_train_data(datamodule, first_epoch=cursor.start)
     fitted = model.fit(
-        train_data, steps_per_epoch=steps_per_epoch, validation_data=keras_eval_data(datamodule, "val"),
-        epochs=epochs, initial_epoch=initial_epoch, shuffle=False, verbose=verbose,
+        train_data,
+        steps_per_epoch=steps_per_epoch,
+        validation_data=keras_eval_data(datamodule, "val"),
+        epochs=epochs,
+        initial_epoch=initial_epoch,
+        shuffle=False,
+        verbose=verbose,
         callbacks=[*resuming, cursor, timer, StopOnDivergence(), *callbacks],
     )
     test = model.evaluate(keras_eval_data(datamodule, "test"), verbose=0, return_dict=True)

@@ -1,12 +1,14 @@
 """Train a Lightning twin with ``Trainer.fit`` (no TensorFlow imported on this path)."""
+
 from __future__ import annotations
 
 import logging
 import time
 import warnings
 
-import lightning as L
 import torch
+
+import lightning as L
 from lightning.pytorch.loggers import CSVLogger, Logger
 
 from twins.errors import DivergenceError
@@ -36,7 +38,9 @@ class KerasStyleHistory(Logger):
         for name, value in metrics.items():
             stage, _, metric = name.partition("/")
             if stage in ("train", "val") and metric:
-                self.history.setdefault(metric if stage == "train" else f"val_{metric}", []).append(float(value))
+                self.history.setdefault(metric if stage == "train" else f"val_{metric}", []).append(
+                    float(value)
+                )
 
 
 class EpochTimer(L.Callback):
@@ -85,20 +89,29 @@ def quiet_lightning() -> None:
     warnings.filterwarnings("ignore", ".*number of training batches.*")
     warnings.filterwarnings("ignore", ".*LeafSpec.*")
     warnings.filterwarnings("ignore", ".*exists and is not empty.*")  # resuming into --out
-    warnings.filterwarnings("ignore", ".*`configure_optimizers` returned `None`.*")  # K-Means: Lloyd steps, no optimizer
-    warnings.filterwarnings("ignore", ".*module\\(s\\) in eval mode.*")  # a frozen base's BatchNorm, in inference mode like Keras'
+    warnings.filterwarnings(
+        "ignore", ".*`configure_optimizers` returned `None`.*"
+    )  # K-Means: Lloyd steps, no optimizer
+    warnings.filterwarnings(
+        "ignore", ".*module\\(s\\) in eval mode.*"
+    )  # a frozen base's BatchNorm, in inference mode like Keras'
 
 
 #: Trainer defaults of the twins: reproducible, and nothing written unless asked for.
 #: ``use_distributed_sampler=False``: the datamodules shard each global batch across processes
 #: themselves (see ``datamodules.torch_adapter``), so DDP trains on the same global batches.
 TRAINER_DEFAULTS = {
-    "deterministic": True, "logger": False, "enable_checkpointing": False, "num_sanity_val_steps": 0,
+    "deterministic": True,
+    "logger": False,
+    "enable_checkpointing": False,
+    "num_sanity_val_steps": 0,
     "use_distributed_sampler": False,
 }
 
 
-def fit_lightning(model, datamodule, trainer_args=None, quiet=False, callbacks=(), ckpt_path=None) -> RunResult:
+def fit_lightning(
+    model, datamodule, trainer_args=None, quiet=False, callbacks=(), ckpt_path=None
+) -> RunResult:
     """``Trainer.fit`` then ``Trainer.test`` of a Lightning twin.
 
     ``trainer_args`` are ``lightning.Trainer`` arguments (``max_epochs``, ``accelerator``, ...),

@@ -4,13 +4,15 @@
 - a checkpoint every 15 epochs (kept, not overwritten), besides the resumable ``last`` one
   that ``twins.training.run.train_twin(checkpoint_dir=..., resume=True)`` writes and reads.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
+import torch
+
 import lightning as L
 import numpy as np
-import torch
 from lightning.pytorch.callbacks import Checkpoint
 
 from twins.io import save_figure
@@ -48,7 +50,11 @@ class LightningSeedGrid(L.Callback):
         with torch.no_grad():
             images = generator.eval()(self.seed.to(pl_module.device)).permute(0, 2, 3, 1).cpu().numpy()
         generator.train(was_training)
-        render_grid(images, f"lightning twin, epoch {trainer.current_epoch + 1}", self.out / f"epoch_{trainer.current_epoch + 1:03d}.png")
+        render_grid(
+            images,
+            f"lightning twin, epoch {trainer.current_epoch + 1}",
+            self.out / f"epoch_{trainer.current_epoch + 1:03d}.png",
+        )
 
 
 class LightningEvery15(Checkpoint):

@@ -6,16 +6,18 @@ Both runners return a ``RunResult`` with a Keras-style history (``loss``, ``mae`
 the two frameworks can be printed, plotted and compared key by key. The Keras runner is
 imported only when a Keras twin is trained, so a Lightning-only run never loads TensorFlow.
 """
+
 from __future__ import annotations
 
 import contextlib
 import shutil
 from pathlib import Path
 
-from twins.training.fit_lightning import fit_lightning, seed_lightning
-from twins.training.fine_tune import with_fine_tuning
 from twins.models import make_keras, make_lightning
+from twins.training.fine_tune import with_fine_tuning
+from twins.training.fit_lightning import fit_lightning, seed_lightning
 from twins.training.run_result import RunResult
+
 
 def keras_distribution(name: str | None):
     """The scope to build a Keras twin in: ``tf.distribute.MirroredStrategy`` for ``"mirrored"``."""
@@ -28,8 +30,20 @@ def keras_distribution(name: str | None):
     return tf.distribute.MirroredStrategy().scope()
 
 
-def train_twin(framework, model_id, datamodule, arguments, seed=0, epochs=1, trainer_args=None, quiet=False,
-               checkpoint_dir=None, resume=False, callbacks=(), keras_strategy=None) -> RunResult:
+def train_twin(
+    framework,
+    model_id,
+    datamodule,
+    arguments,
+    seed=0,
+    epochs=1,
+    trainer_args=None,
+    quiet=False,
+    checkpoint_dir=None,
+    resume=False,
+    callbacks=(),
+    keras_strategy=None,
+) -> RunResult:
     """Seed, build and train one twin from its config arguments (what ``twins train`` runs).
 
     ``checkpoint_dir``: save after every epoch (Lightning: ``lightning/last.ckpt``; Keras:
@@ -49,9 +63,13 @@ def train_twin(framework, model_id, datamodule, arguments, seed=0, epochs=1, tra
             saving = lightning_checkpointing(model_id, directory)
             options["callbacks"] = [*(options.get("callbacks") or []), *saving.pop("callbacks")]
             options.update(saving)
-            ckpt_path = str(directory / "last.ckpt") if resume and (directory / "last.ckpt").exists() else None
+            ckpt_path = (
+                str(directory / "last.ckpt") if resume and (directory / "last.ckpt").exists() else None
+            )
         result = fit_lightning(model, datamodule, options, quiet, callbacks=callbacks, ckpt_path=ckpt_path)
-        return with_fine_tuning(framework, result, datamodule, arguments, quiet, trainer_args)  # cats_dogs_transfer's phase 2
+        return with_fine_tuning(
+            framework, result, datamodule, arguments, quiet, trainer_args
+        )  # cats_dogs_transfer's phase 2
     from twins.training.fit_keras import fit_keras, seed_keras
 
     seed_keras(seed)

@@ -1,4 +1,5 @@
 """``RunResult``: what a training run of either framework produced, in Keras' vocabulary."""
+
 from __future__ import annotations
 
 import statistics
@@ -19,8 +20,13 @@ class RunResult:
     def final(self) -> dict:
         """``{"train", "val", "test", "seconds_per_epoch"}`` as in the CLI's JSON."""
         train = {k: v[-1] for k, v in self.history.items() if not k.startswith("val_")}
-        val = {k[len("val_"):]: v[-1] for k, v in self.history.items() if k.startswith("val_")}
-        return {"train": train, "val": val, "test": dict(self.test), "seconds_per_epoch": self.seconds_per_epoch}
+        val = {k[len("val_") :]: v[-1] for k, v in self.history.items() if k.startswith("val_")}
+        return {
+            "train": train,
+            "val": val,
+            "test": dict(self.test),
+            "seconds_per_epoch": self.seconds_per_epoch,
+        }
 
     @property
     def seconds_per_epoch(self) -> float:

@@ -4,6 +4,7 @@
 (``dense``, ``conv``, ``conv_transpose``, ``batchnorm``, ``recurrent``, ``depthwise``,
 ``kmeans``) knows its weight layouts.
 """
+
 from twins.transfer.converter import Converter, TransferError
 from twins.transfer.core import (
     CONVERTERS,
@@ -16,6 +17,13 @@ from twins.transfer.core import (
 )
 
 __all__ = [
-    "CONVERTERS", "Converter", "TransferError", "keras_to_torch", "keras_weighted_layers", "paired_layers",
-    "torch_tensors", "torch_to_keras", "torch_weighted_modules",
+    "CONVERTERS",
+    "Converter",
+    "TransferError",
+    "keras_to_torch",
+    "keras_weighted_layers",
+    "paired_layers",
+    "torch_tensors",
+    "torch_to_keras",
+    "torch_weighted_modules",
 ]

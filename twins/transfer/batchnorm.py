@@ -4,10 +4,12 @@ Keras [gamma, beta, moving_mean, moving_variance] ↔ torch [weight, bias, runni
 running_var]: the same arrays. Epsilon and momentum are constructor settings, mapped in
 ``lit_models.keras_compat.layers`` (``KerasBatchNorm1d``/``2d``).
 """
+
 from __future__ import annotations
 
-import keras
 from torch import nn
+
+import keras
 
 from twins.transfer.converter import Converter, same_arrays
 

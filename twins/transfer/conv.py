@@ -4,11 +4,13 @@
   Keras' ``same`` padding of strided convolutions (bottom/right only when the total is odd) has
   no weights: it is built into ``lit_models.keras_compat.layers.SameConv2d``.
 """
+
 from __future__ import annotations
+
+from torch import nn
 
 import keras
 import numpy as np
-from torch import nn
 
 from twins.transfer.converter import Converter
 

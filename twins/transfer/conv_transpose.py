@@ -5,11 +5,13 @@ Keras kernel (kh, kw, out, in) ↔ torch ``ConvTranspose2d.weight`` (in, out, kh
 cross-correlation); bias equal. The ``same`` cropping lives in
 ``lit_models.keras_compat.layers.SameConvTranspose2d``.
 """
+
 from __future__ import annotations
+
+from torch import nn
 
 import keras
 import numpy as np
-from torch import nn
 
 from twins.transfer.converter import Converter
 
@@ -27,5 +29,7 @@ def conv_transpose2d_to_keras(tensors: list[np.ndarray]) -> list[np.ndarray]:
 
 
 CONVERTERS = [
-    Converter(keras.layers.Conv2DTranspose, nn.ConvTranspose2d, conv2d_transpose_to_torch, conv_transpose2d_to_keras),
+    Converter(
+        keras.layers.Conv2DTranspose, nn.ConvTranspose2d, conv2d_transpose_to_torch, conv_transpose2d_to_keras
+    ),
 ]

@@ -3,6 +3,7 @@
 Every family module of this package (``dense``, ``conv``, ...) lists its converters as
 ``CONVERTERS``; ``core.CONVERTERS`` joins them in one explicit table.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -8,25 +8,27 @@ owns parameters or buffers. Each pair needs a converter from ``CONVERTERS``, the
 every layer family the course uses (one module each, listed explicitly); the layout differences
 are handled there.
 """
+
 from __future__ import annotations
 
-import numpy as np
 import torch
-import torchmetrics
 from torch import nn
+
+import numpy as np
+import torchmetrics
 
 from twins.transfer import batchnorm, conv, conv_transpose, dense, depthwise, kmeans, recurrent
 from twins.transfer.converter import Converter, TransferError
 
 #: The first converter whose Keras and torch types match a layer pair is used.
 CONVERTERS: list[Converter] = [
-    *dense.CONVERTERS,           # Dense ↔ Linear (rows reordered after a Flatten of an image)
-    *conv.CONVERTERS,            # Conv2D ↔ Conv2d
-    *kmeans.CONVERTERS,          # K-Means centroids
+    *dense.CONVERTERS,  # Dense ↔ Linear (rows reordered after a Flatten of an image)
+    *conv.CONVERTERS,  # Conv2D ↔ Conv2d
+    *kmeans.CONVERTERS,  # K-Means centroids
     *conv_transpose.CONVERTERS,  # Conv2DTranspose ↔ ConvTranspose2d
-    *batchnorm.CONVERTERS,       # BatchNormalization ↔ BatchNorm1d/2d
-    *recurrent.CONVERTERS,       # SimpleRNN, LSTM, Bidirectional, Embedding
-    *depthwise.CONVERTERS,       # DepthwiseConv2D ↔ grouped Conv2d (MobileNetV2)
+    *batchnorm.CONVERTERS,  # BatchNormalization ↔ BatchNorm1d/2d
+    *recurrent.CONVERTERS,  # SimpleRNN, LSTM, Bidirectional, Embedding
+    *depthwise.CONVERTERS,  # DepthwiseConv2D ↔ grouped Conv2d (MobileNetV2)
 ]
 
 
@@ -44,7 +46,8 @@ def keras_weighted_layers(model) -> list:
 def torch_weighted_modules(module: nn.Module) -> list[nn.Module]:
     """Modules owning parameters or buffers directly, in registration order (metrics skipped)."""
     return [
-        m for m in module.modules()
+        m
+        for m in module.modules()
         if not isinstance(m, torchmetrics.Metric)
         and (any(True for _ in m.parameters(recurse=False)) or any(True for _ in m.buffers(recurse=False)))
     ]
@@ -68,7 +71,8 @@ def paired_layers(keras_model, torch_module):
     pairs = []
     for index, (layer, module) in enumerate(zip(keras_layers, torch_modules)):
         converter = next(
-            (c for c in CONVERTERS if isinstance(layer, c.keras_type) and isinstance(module, c.torch_type)), None
+            (c for c in CONVERTERS if isinstance(layer, c.keras_type) and isinstance(module, c.torch_type)),
+            None,
         )
         if converter is None:
             raise TransferError(

@@ -11,11 +11,13 @@
 Every function here maps numpy arrays, in the order ``layer.get_weights()`` / the torch module's
 parameters list them.
 """
+
 from __future__ import annotations
+
+from torch import nn
 
 import keras
 import numpy as np
-from torch import nn
 
 from twins.transfer.converter import Converter
 

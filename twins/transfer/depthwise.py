@@ -8,10 +8,12 @@
   only for even sizes) is built into the torch twin and checked by value in
   ``parity_tests/test_mobilenet_transfer.py``.
 """
+
 from __future__ import annotations
 
-import keras
 from torch import nn
+
+import keras
 
 from twins.transfer.converter import Converter
 

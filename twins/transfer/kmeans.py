@@ -3,6 +3,7 @@
 Keras ``Centroids`` weights [centroids (k, d), sums (k, d), counts (k,), initialised (1,)] ↔
 torch ``Centroids`` tensors [centroids parameter, then the sums, counts, initialised buffers].
 """
+
 from __future__ import annotations
 
 import keras_models.kmeans

@@ -9,11 +9,13 @@
   ``*_l0_reverse`` tensors of one ``bidirectional=True`` module.
 - Embedding: the (vocab, dim) matrix, unchanged.
 """
+
 from __future__ import annotations
+
+from torch import nn
 
 import keras
 import numpy as np
-from torch import nn
 
 from twins.transfer.converter import Converter, same_arrays
 
