@@ -9,9 +9,12 @@ consume these very arrays, Keras masking the zeros (``mask_zero=True``), torch p
 Sources (chosen by name, ``--data.source``):
 - ``synthetic`` (offline, chosen explicitly): a generated corpus of short reviews whose label follows their
   positive and negative words, with mixed lengths, capitals and punctuation; labelled "synthetic".
-- ``download`` (the default): the Stanford ``aclImdb_v1.tar.gz`` (25,000 train + 25,000 test reviews), downloaded into
-  the cache with its checksum (``datamodules/download.py``); validation = the last 20 % of train
-  (Keras' ``validation_split``), after a seeded shuffle of the training reviews.
+- ``download`` (the default): the Stanford ``aclImdb_v1.tar.gz`` (25,000 train + 25,000 test reviews):
+  the cache's or Keras' copy (the archive, or its extracted ``aclImdb/``, see ``keras_places``),
+  else downloaded into the cache and verified by torchtext's published md5
+  (``datamodules/download.py``; ``$TWINS_DATA_MIRROR`` names a mirror). An extracted folder is
+  checked by content (12,500 reviews in each of train/test × pos/neg). Validation = the last
+  20 % of train (Keras' ``validation_split``), after a seeded shuffle of the training reviews.
 Twins: ``imdb_bilstm``, ``imdb_bilstm_stacked``.
 """
 from __future__ import annotations
@@ -20,22 +23,55 @@ import re
 import string
 import tarfile
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 
 from .base import ArrayDataModule
 from .core import ArraySplits, keras_validation_split, regression_target
-from .download import FileSet, RemoteFile, fetch
+from .download import ContentError, FileSet, Place, RemoteFile, fetch, keras_datasets_dir
 from .errors import DataError
 
 PADDING, UNKNOWN = 0, 1
 _PUNCTUATION = re.compile(f"[{re.escape(string.punctuation)}]")
 
+ARCHIVE = "aclImdb_v1.tar.gz"
+ARCHIVE_MD5 = "md5:7c2ac02c03563afcf9b574c7e56c153a"  # torchtext's published md5 of the Stanford archive
+URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
+#: Reviews in each of train/pos, train/neg, test/pos, test/neg (content check of an extracted folder).
+REVIEWS_PER_FOLDER = 12_500
+_REVIEW = re.compile(r"(?:^|/)aclImdb/(train|test)/(pos|neg)/([^/]+\.txt)$")
+
+
+def review_folders_content(folder: Path) -> None:
+    """Content check of an extracted ``aclImdb/`` (no hash exists for a folder): each of
+    train/pos, train/neg, test/pos, test/neg holds ``REVIEWS_PER_FOLDER`` ``.txt`` reviews."""
+    for split in ("train", "test"):
+        for label in ("pos", "neg"):
+            count = len(list((folder / split / label).glob("*.txt")))
+            if count != REVIEWS_PER_FOLDER:
+                raise ContentError(f"{split}/{label} holds {count:,} reviews, the real archive {REVIEWS_PER_FOLDER:,}")
+
+
+def keras_places() -> tuple[Place, ...]:
+    """Where Keras' ``get_file(..., untar=True)`` and keras.io's ``curl`` + ``tar -xf`` leave the reviews:
+    ``~/.keras/datasets`` (the archive; Keras 2 also ``aclImdb/``), Keras 3's extraction folders
+    ``aclImdb_v1/`` (``fname="aclImdb_v1"``) and ``aclImdb_v1_extracted/`` (``fname="aclImdb_v1.tar.gz"``),
+    and the current folder."""
+    datasets = keras_datasets_dir()
+    keras = tuple(Place(folder, "Keras") for folder in (datasets, datasets / "aclImdb_v1", datasets / "aclImdb_v1_extracted"))
+    return (*keras, Place(Path("."), "the current folder"))
+
+
+#: The archive (pinned md5; Keras 3 names it ``aclImdb_v1_archive``) or its extracted ``aclImdb/``;
+#: Keras' folders are resolved when looked in (``$KERAS_HOME`` at that time).
 IMDB_FILES = FileSet(
     title="IMDB reviews (aclImdb_v1)",
     subdir="imdb",
-    files=(RemoteFile("aclImdb_v1.tar.gz", "md5:7c2ac02c03563afcf9b574c7e56c153a",
-                      "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"),),
+    files=(RemoteFile(ARCHIVE, ARCHIVE_MD5, URL, alternatives=(
+        RemoteFile("aclImdb", content=review_folders_content, folder=True),
+        RemoteFile("aclImdb_v1_archive", ARCHIVE_MD5))),),
+    known_folders=keras_places,
     hint="; or choose the offline corpus explicitly with --data.source synthetic",
 )
 
@@ -65,8 +101,8 @@ def encode(texts, vocabulary: dict[str, int], max_length: int | None = None) -> 
 
 # --- the offline corpus ---------------------------------------------------------------------------
 
-POSITIVE = "great wonderful superb brilliant moving excellent loved beautiful funny charming".split()
-NEGATIVE = "awful boring terrible dull worst bad hated stupid weak painful".split()
+POSITIVE = ["great", "wonderful", "superb", "brilliant", "moving", "excellent", "loved", "beautiful", "funny", "charming"]
+NEGATIVE = ["awful", "boring", "terrible", "dull", "worst", "bad", "hated", "stupid", "weak", "painful"]
 
 
 def _filler_words(count: int) -> list[str]:
@@ -96,20 +132,40 @@ def synthetic_reviews(n: int, rng: np.random.Generator, min_words: int, max_word
 # --- the real reviews -----------------------------------------------------------------------------
 
 def read_aclimdb(archive) -> dict[str, tuple[list[str], np.ndarray]]:
-    """``{"train": (texts, labels), "test": (...)}`` from ``aclImdb_v1.tar.gz`` (pos = 1, neg = 0),
-    members in name order so the result does not depend on the archive's layout."""
+    """``{"train": (texts, labels), "test": (...)}`` (pos = 1, neg = 0) from ``aclImdb_v1.tar.gz`` or
+    an extracted ``aclImdb/`` folder, reviews in name order so the result does not depend on the
+    archive's layout. ``unsup/``, ``urls_*.txt``, ``*.feat`` and the vocabulary are skipped.
+
+    The archive is read in ONE pass as a stream: the real one stores ~100k members in no name
+    order, and seeking back in a gzip stream restarts its decompression from the start."""
+    reviews = _folder_reviews(Path(archive)) if Path(archive).is_dir() else _archive_reviews(Path(archive))
     splits = {"train": ([], []), "test": ([], [])}
-    pattern = re.compile(r"aclImdb/(train|test)/(pos|neg)/[^/]+\.txt$")
-    with tarfile.open(archive, "r:gz") as tar:
-        for member in sorted(tar.getmembers(), key=lambda m: m.name):
-            found = pattern.search(member.name)
-            if found and member.isfile():
-                texts, labels = splits[found.group(1)]
-                texts.append(tar.extractfile(member).read().decode("utf-8").replace("<br />", " "))
-                labels.append(int(found.group(2) == "pos"))
+    for (split, label, _), text in sorted(reviews.items()):
+        splits[split][0].append(text.decode("utf-8").replace("<br />", " "))
+        splits[split][1].append(int(label == "pos"))
     if not splits["train"][0] or not splits["test"][0]:
         raise DataError(f"{archive} holds no aclImdb/train and aclImdb/test reviews")
     return {name: (texts, np.asarray(labels, dtype=np.int64)) for name, (texts, labels) in splits.items()}
+
+
+def _archive_reviews(path: Path) -> dict[tuple[str, str, str], bytes]:
+    """``{(split, pos|neg, file name): bytes}`` from the archive, one sequential pass."""
+    reviews = {}
+    try:
+        with tarfile.open(path, "r|gz") as tar:
+            for member in tar:
+                found = _REVIEW.search(member.name)
+                if found and member.isfile():
+                    reviews[found.groups()] = tar.extractfile(member).read()
+    except (tarfile.TarError, OSError, EOFError) as error:
+        raise DataError(f"{path} is not a readable tar.gz archive ({error}): delete it to download it again") from None
+    return reviews
+
+
+def _folder_reviews(folder: Path) -> dict[tuple[str, str, str], bytes]:
+    """``{(split, pos|neg, file name): bytes}`` from an extracted ``aclImdb/``."""
+    return {(split, label, file.name): file.read_bytes()
+            for split in ("train", "test") for label in ("pos", "neg") for file in (folder / split / label).glob("*.txt")}
 
 
 class IMDBDataModule(ArrayDataModule):

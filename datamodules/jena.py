@@ -11,20 +11,20 @@ The course's recipe (the keras.io "timeseries weather forecasting" example):
   validation = the windows of the remaining 28.5 %. The course has no test part: test = validation.
 
 Sources (``--data.source``):
-- ``download`` (the default): the 13 MB zip of the Max Planck record, downloaded into the cache
-  (``--data.data_dir``, ``$TWINS_DATA_DIR``), written atomically and verified by its SHA-256
-  (``--data.checksum sha256:…`` pins it; without a pin the first download's digest is recorded
-  beside it and checked on every later use). The real windows take about 1.4 GB of memory.
+- ``download`` (the default): the 13 MB zip of the Max Planck record (``jena_files``): found in the
+  cache (``--data.data_dir``, ``$TWINS_DATA_DIR``), in Keras' folder (``get_file``'s zip, or the
+  CSV that Keras 2 / Keras 3 extract) or the current folder (keras.io's ``extractall()``), else
+  downloaded (``$TWINS_DATA_MIRROR`` names a mirror), written atomically. Nobody publishes its hash,
+  so it is verified by content: zip CRCs, the CSV header and 420,551 rows; ``--data.checksum
+  sha256:…`` pins a hash instead. The real windows take about 1.4 GB of memory.
 - ``synthetic`` (offline, chosen explicitly): a generated weather-like table with the same 14
   columns, −9999 readings included; labelled "substitute" in every output.
 Twins: ``jena_lstm``.
 """
 from __future__ import annotations
 
+import csv
 import io
-import os
-import tempfile
-import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -33,16 +33,21 @@ import pandas as pd
 
 from .base import ArrayDataModule
 from .core import ArraySplits, as_float32
-from .download import DOWNLOAD_TIMEOUT_S, FileSet, RemoteFile, checksum_of, data_dir, fetch
+from .download import ContentError, FileSet, Place, RemoteFile, fetch, keras_datasets_dir, zip_members
 from .errors import DataError
 
 JENA_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/jena_climate_2009_2016.csv.zip"
 JENA_ZIP = "jena_climate_2009_2016.csv.zip"
+JENA_CSV = "jena_climate_2009_2016.csv"
+#: Data rows of the real record (content check; no hash of the zip is published).
+JENA_ROWS = 420_551
+SUBSTITUTE_HINT = "; or choose the offline substitute explicitly with --data.source synthetic"
 COLUMNS = ["p (mbar)", "T (degC)", "Tpot (K)", "Tdew (degC)", "rh (%)", "VPmax (mbar)", "VPact (mbar)",
            "VPdef (mbar)", "sh (g/kg)", "H2OC (mmol/mol)", "rho (g/m**3)", "wv (m/s)", "max. wv (m/s)", "wd (deg)"]
 FEATURES = ["p (mbar)", "T (degC)", "VPmax (mbar)", "VPdef (mbar)", "sh (g/kg)", "rho (g/m**3)", "wv (m/s)"]
 WIND = ["wv (m/s)", "max. wv (m/s)"]
 TARGET = "T (degC)"
+HEADER = ["Date Time", *COLUMNS]
 
 
 def timeseries_windows(data: np.ndarray, targets: np.ndarray, sequence_length: int, sampling_rate: int):
@@ -92,46 +97,78 @@ def synthetic_jena(rows: int, rng: np.random.Generator) -> pd.DataFrame:
     return frame[COLUMNS]
 
 
+def _csv_member(archive: zipfile.ZipFile) -> str | None:
+    """The CSV inside the zip, skipping macOS' ``__MACOSX/._…`` resource-fork entries (also ``.csv``)."""
+    names = [n for n in archive.namelist() if n.endswith(".csv") and not n.startswith("__MACOSX/")
+             and not Path(n).name.startswith("._")]
+    return next((n for n in names if Path(n).name == JENA_CSV), names[0] if names else None)
+
+
+def _check_table(stream, where: str) -> None:
+    """The real record's header (``HEADER``) and ``JENA_ROWS`` data rows, read from a byte stream."""
+    header = next(csv.reader([stream.readline().decode("utf-8", "replace")]), [])
+    if header != HEADER:
+        raise ContentError(f"{where} does not start with the Jena header {HEADER[:3]}...")
+    rows, last = 0, b"\n"
+    for block in iter(lambda: stream.read(1 << 20), b""):
+        rows, last = rows + block.count(b"\n"), block[-1:]
+    rows += last != b"\n"  # a last row without a line break
+    if rows != JENA_ROWS:
+        raise ContentError(f"{where} holds {rows:,} rows, the real record {JENA_ROWS:,}")
+
+
+def csv_content(path: Path) -> None:
+    """Content check of the extracted CSV: its header and its row count."""
+    with open(path, "rb") as stream:
+        _check_table(stream, JENA_CSV)
+
+
+def zip_integrity(path: Path) -> None:
+    """The check that stays under a user's pin: a readable zip whose members pass their CRCs."""
+    _check_zip(path, table=False)
+
+
+def zip_content(path: Path) -> None:
+    """Content check of the zip (nobody publishes its hash): every member's CRC, then the CSV's
+    header and row count. Independent of the file's name (a download is checked as ``*.part``)."""
+    _check_zip(path, table=True)
+
+
+def _check_zip(path: Path, table: bool) -> None:
+    zip_members(path)
+    with zipfile.ZipFile(path) as archive:
+        member = _csv_member(archive)
+        if member is None:
+            raise ContentError("the zip holds no CSV file")
+        if table:
+            with archive.open(member) as stream:
+                _check_table(stream, member)
+
+
+def jena_files(checksum: str | None = None) -> FileSet:
+    """The zip (or its extracted CSV) in the cache, Keras' folder or the current folder.
+
+    ``checksum`` (``"sha256:…"``) pins the zip instead of the content check."""
+    datasets = keras_datasets_dir()
+    folders = (Place(datasets, "Keras"), Place(datasets / "jena_climate_2009_2016_extracted", "Keras"),
+               Place(Path("."), "the current folder"))
+    extracted = RemoteFile(JENA_CSV, content=csv_content)
+    zipped = RemoteFile(JENA_ZIP, checksum, JENA_URL, content=zip_integrity if checksum else zip_content,
+                        alternatives=(extracted,))
+    return FileSet("Jena climate", "jena", (zipped,), folders, SUBSTITUTE_HINT, pin_option="--data.checksum")
+
+
 def fetch_jena(cache_dir=None, checksum: str | None = None) -> Path:
-    """The zip in the cache (downloaded if absent). With ``checksum`` (``"sha256:…"``) the shared
-    downloader verifies it; without, the first download's SHA-256 is recorded in ``<zip>.sha256``
-    and every later use is checked against that record."""
-    if checksum:
-        return fetch(FileSet("Jena climate", "jena", (RemoteFile(JENA_ZIP, checksum, JENA_URL),)), cache_dir)[0]
-    folder = data_dir(cache_dir) / "jena"
-    target, record = folder / JENA_ZIP, folder / f"{JENA_ZIP}.sha256"
-    if target.is_file() and record.is_file():
-        expected = record.read_text().strip()
-        if checksum_of(target, expected) != expected:
-            raise DataError(f"{target} does not match its recorded checksum {expected}: delete it to download again")
-        return target
-    return _download_and_record(JENA_URL, target, record)
-
-
-def _download_and_record(url: str, target: Path, record: Path) -> Path:
-    """Download to a temporary file beside ``target``, record its SHA-256, then rename (atomic)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as stream, urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
-            stream.write(response.read())
-        digest = checksum_of(Path(temporary), "sha256:")
-        zipfile.ZipFile(temporary).testzip()  # a truncated download is not a zip: never kept
-        record.write_text(digest + "\n")
-        os.replace(temporary, target)
-    except (OSError, zipfile.BadZipFile) as error:
-        raise DataError(
-            f"Jena climate is not available offline ({getattr(error, 'reason', None) or error}): put {JENA_ZIP} "
-            f"into {target.parent}, or choose the offline substitute explicitly with --data.source synthetic"
-        ) from None
-    finally:
-        Path(temporary).unlink(missing_ok=True)
-    return target
+    """The verified zip or CSV: cached, Keras', in the current folder, or downloaded now."""
+    return fetch(jena_files(checksum), cache_dir)[0]
 
 
 def read_jena(path: Path) -> pd.DataFrame:
+    """The table from the zip (its one CSV, ``__MACOSX`` entries skipped) or from the CSV itself."""
+    if path.suffix != ".zip":
+        return pd.read_csv(path)
     with zipfile.ZipFile(path) as archive:
-        name = next((n for n in archive.namelist() if n.endswith(".csv")), None)
+        name = _csv_member(archive)
         if name is None:
             raise DataError(f"{path} holds no CSV file")
         return pd.read_csv(io.BytesIO(archive.read(name)))

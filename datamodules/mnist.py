@@ -9,8 +9,11 @@ images, train = the remaining 55,000, test = the 10,000 test images. Samples: x 
 - ``"download"``: the real files, found in the cache (``data_dir`` / ``$TWINS_DATA_DIR`` /
   ``~/.cache/twins``), in Keras' cache (``~/.keras/datasets/fashion-mnist/*.gz``,
   ``~/.keras/datasets/mnist.npz``) or a torchvision root (``<data_dir>/FashionMNIST/raw``,
-  ``./data/MNIST/raw``), else downloaded with checksums (``datamodules.download``).
-  Offline without a copy: a one-line ``DataError`` saying which files to put where.
+  ``./data/MNIST/raw``: the ``.gz`` files or only the extracted ones), else downloaded
+  (``datamodules.download``; ``$TWINS_DATA_MIRROR`` names a mirror). The ``.gz`` files and
+  ``mnist.npz`` are verified by the hashes torchvision and Keras publish, the extracted idx files
+  by content (magic number, shape, size). Offline without a copy: a one-line ``DataError``
+  naming every folder looked in and every file.
 - ``"digits"``: an offline **substitute**, scikit-learn's 1,797 8×8 digits upscaled to 28×28
   (each pixel → 3×3, centred with a 2-pixel border like MNIST's 20×20 box). Its ``source``
   label says "substitute" in every output. Splits: test = the last 297 images, validation =
@@ -24,13 +27,13 @@ from __future__ import annotations
 
 import gzip
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 
 from .base import ArrayDataModule
 from .core import ArraySplits, class_target
-from .download import FileSet, RemoteFile, data_dir, fetch, keras_datasets_dir
+from .download import ContentError, FileSet, Place, RemoteFile, data_dir, fetch, fetch_any, keras_datasets_dir
 from .errors import DataError
 
 Source = Literal["download", "digits"]
@@ -51,40 +54,84 @@ MNIST_NPZ_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b6
 MNIST_IDX_MIRROR = "https://ossci-datasets.s3.amazonaws.com/mnist/"
 
 IDX_DTYPE = {0x08: np.uint8}
+#: Samples per split of both datasets (content check of the extracted idx files).
+IDX_COUNTS = {"train": 60_000, "t10k": 10_000}
 
 
 # --- the real files ------------------------------------------------------------------------------
 
-def torchvision_folders(cache_dir, name: str) -> tuple[Path, ...]:
-    """Where a torchvision ``datasets.<name>(root, download=True)`` keeps its ``.gz`` files."""
-    return (data_dir(cache_dir) / name / "raw", Path("data") / name / "raw")
+def torchvision_folders(cache_dir, name: str) -> tuple[Place, ...]:
+    """Where a torchvision ``datasets.<name>(root, download=True)`` keeps its files: ``root/<name>/raw``
+    for the roots ``data_dir`` and ``./data`` (torchvision's examples)."""
+    return tuple(Place(root / name / "raw", "torchvision") for root in (data_dir(cache_dir), Path("data")))
+
+
+def idx_split(name: str) -> str:
+    """``"train"`` or ``"t10k"``: the split an IDX file name belongs to."""
+    return name.split("-", 1)[0]
+
+
+def idx_file(name: str, md5: str, url: str | None) -> RemoteFile:
+    """An IDX ``.gz`` pinned by its published md5, or its extracted form (torchvision's ``raw/``
+    keeps both; a copied folder may hold only the extracted files), checked by content."""
+    extracted = RemoteFile(name.removesuffix(".gz"), content=idx_content)
+    return RemoteFile(name, f"md5:{md5}", url, alternatives=(extracted,))
 
 
 def fashion_files(cache_dir=None) -> FileSet:
-    files = tuple(RemoteFile(n, f"md5:{m}", KERAS_MIRROR + n) for n, m in zip(IDX_NAMES, FASHION_MD5))
-    folders = (keras_datasets_dir() / "fashion-mnist", *torchvision_folders(cache_dir, "FashionMNIST"))
+    files = tuple(idx_file(n, m, KERAS_MIRROR + n) for n, m in zip(IDX_NAMES, FASHION_MD5))
+    folders = (Place(keras_datasets_dir() / "fashion-mnist", "Keras"), *torchvision_folders(cache_dir, "FashionMNIST"))
     return FileSet("Fashion-MNIST", "fashion-mnist", files, folders, SUBSTITUTE_HINT)
 
 
 def mnist_npz_files(cache_dir=None) -> FileSet:
     npz = RemoteFile("mnist.npz", f"sha256:{MNIST_NPZ_SHA256}", KERAS_MIRROR + "mnist.npz")
-    return FileSet("MNIST", "mnist", (npz,), (keras_datasets_dir(),), SUBSTITUTE_HINT)
+    return FileSet("MNIST", "mnist", (npz,), (Place(keras_datasets_dir(), "Keras"),), SUBSTITUTE_HINT)
 
 
 def mnist_idx_files(cache_dir=None) -> FileSet:
-    files = tuple(RemoteFile(n, f"md5:{m}", MNIST_IDX_MIRROR + n) for n, m in zip(IDX_NAMES, MNIST_MD5))
+    """torchvision's four MNIST files: used where found, never downloaded (``mnist.npz`` is)."""
+    files = tuple(idx_file(n, m, None) for n, m in zip(IDX_NAMES, MNIST_MD5))
     return FileSet("MNIST", "mnist", files, torchvision_folders(cache_dir, "MNIST"), SUBSTITUTE_HINT)
 
 
-def read_idx(path: Path) -> np.ndarray:
-    """An IDX array (``*-ubyte.gz``): magic 0x0000 TT DD (type, rank), big-endian dims, data."""
-    with gzip.open(path, "rb") as stream:
-        data = stream.read()
+def idx_header(data: bytes, path: Path) -> tuple[int, ...]:
+    """The shape an IDX header declares: magic 0x0000 TT DD (type 0x08 = unsigned byte, rank DD),
+    then DD big-endian uint32 dimensions."""
     if len(data) < 4 or data[:2] != b"\x00\x00" or data[2] not in IDX_DTYPE:
         raise DataError(f"{path} is not an unsigned-byte IDX file")
     rank = data[3]
-    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(rank))
-    array = np.frombuffer(data, IDX_DTYPE[data[2]], offset=4 + 4 * rank)
+    if len(data) < 4 + 4 * rank:
+        raise DataError(f"{path} is truncated inside its IDX header")
+    return tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(rank))
+
+
+def idx_content(path: Path) -> None:
+    """Content check of an extracted IDX file (no hash is published for those): the magic number,
+    images (n, 28, 28) or labels (n,) as the name says, ``IDX_COUNTS`` samples of its split, and
+    exactly as many bytes as the header declares."""
+    with open(path, "rb") as stream:
+        head = stream.read(16)
+    try:
+        shape = idx_header(head, path)
+    except DataError as error:
+        raise ContentError(str(error).replace(f"{path} ", "")) from None
+    images = "-images-" in path.name
+    expected = (IDX_COUNTS[idx_split(path.name)], *((28, 28) if images else ()))
+    if shape != expected:
+        raise ContentError(f"its IDX header says {shape}, expected {expected}")
+    size = 4 + 4 * len(shape) + int(np.prod(shape))
+    if path.stat().st_size != size:
+        raise ContentError(f"it has {path.stat().st_size:,} bytes, its header declares {size:,}")
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """An IDX array from ``*-ubyte.gz`` or the extracted ``*-ubyte``."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as stream:
+        data = stream.read()
+    shape = idx_header(data, path)
+    array = np.frombuffer(data, IDX_DTYPE[data[2]], offset=4 + 4 * len(shape))
     if array.size != int(np.prod(shape)):
         raise DataError(f"{path} is truncated: header says {shape}, found {array.size} values")
     return array.reshape(shape)
@@ -152,7 +199,7 @@ class MNISTFamilyDataModule(ArrayDataModule):
 
     title = ""
     dataset_classes: tuple[str, ...] = ()
-    validation_size = {"download": 5000, "digits": 250}
+    validation_size: ClassVar[dict[str, int]] = {"download": 5000, "digits": 250}
 
     def __init__(self, source: Source = "download", data_dir: str | None = None, batch_size: int = 32,
                  seed: int = 0, limit_train: int | None = None, limit_eval: int | None = None, image_size: int = 28):
@@ -225,7 +272,5 @@ class MNISTDataModule(MNISTFamilyDataModule):
 
     def read_real(self):
         npz, idx = mnist_npz_files(self.data_dir), mnist_idx_files(self.data_dir)
-        try:
-            return read_idx_set(fetch(idx, self.data_dir, allow_download=False))
-        except DataError:
-            return read_npz(fetch(npz, self.data_dir)[0])
+        fileset, paths = fetch_any((npz, idx), self.data_dir)
+        return read_npz(paths[0]) if fileset is npz else read_idx_set(paths)
