@@ -16,6 +16,7 @@
   images of two classes, circles (0) and squares (1), in random colours, sizes and places.
 - ``path`` (any ``source``): your own folder of class folders (``ImageFolderDataModule``).
 """
+
 from __future__ import annotations
 
 import os
@@ -56,6 +57,7 @@ SHAPE_CLASSES = ("circles", "squares")
 
 # --- the real images -----------------------------------------------------------------------------
 
+
 def keras_places() -> tuple[Place, ...]:
     """Where Keras' ``get_file(..., extract=True)`` leaves the zip and the images: Keras 2 extracts
     into ``~/.keras/datasets``; Keras 3 into ``<fname up to its first dot>_extracted/``
@@ -63,17 +65,26 @@ def keras_places() -> tuple[Place, ...]:
     ``cats_and_dogs_filtered_extracted`` for the real name) or, without ``fname``, into a folder
     named like the zip (``cats_and_dogs_filtered.zip/``, the zip then ``…zip_archive``)."""
     datasets = keras_datasets_dir()
-    folders = (datasets, datasets / "cats_and_dogs_extracted", datasets / f"{FOLDER}_extracted", datasets / ARCHIVE)
+    folders = (
+        datasets,
+        datasets / "cats_and_dogs_extracted",
+        datasets / f"{FOLDER}_extracted",
+        datasets / ARCHIVE,
+    )
     return tuple(Place(folder, "Keras") for folder in folders)
 
 
 def _image_counts(names) -> dict[str, int]:
-    """``{"train/cats": n, ...}``: JPEGs per class folder among relative paths ``cats_and_dogs_filtered/…``."""
+    """``{"train/cats": n, ...}``: JPEGs per class folder among paths ``cats_and_dogs_filtered/…``."""
     counts = dict.fromkeys((f"{split}/{label}" for split in EXPECTED_IMAGES for label in CLASSES), 0)
     for name in names:
         parts = Path(name).parts
-        if len(parts) == 4 and parts[0] == FOLDER and f"{parts[1]}/{parts[2]}" in counts and \
-                Path(name).suffix.lower() in (".jpg", ".jpeg"):
+        if (
+            len(parts) == 4
+            and parts[0] == FOLDER
+            and f"{parts[1]}/{parts[2]}" in counts
+            and Path(name).suffix.lower() in (".jpg", ".jpeg")
+        ):
             counts[f"{parts[1]}/{parts[2]}"] += 1
     return counts
 
@@ -121,7 +132,9 @@ def cats_dogs_files(url: str = URL, checksum: str | None = None) -> FileSet:
     """The zip (``checksum`` pins a hash instead of the counts, the CRCs are checked still; the tutorial's
     ``cats_and_dogs.zip`` and Keras 3's ``…zip_archive`` are the same file) or its extracted folder."""
     check = zip_integrity if checksum else zip_content
-    zips = tuple(RemoteFile(name, checksum, content=check) for name in ("cats_and_dogs.zip", f"{ARCHIVE}_archive"))
+    zips = tuple(
+        RemoteFile(name, checksum, content=check) for name in ("cats_and_dogs.zip", f"{ARCHIVE}_archive")
+    )
     tree = RemoteFile(FOLDER, content=tree_layout if checksum else tree_content, folder=True)
     archive = RemoteFile(ARCHIVE, checksum, url, content=check, alternatives=(tree, *zips))
     hint = "; or choose the offline substitute explicitly: --data.source shapes"
@@ -129,7 +142,7 @@ def cats_dogs_files(url: str = URL, checksum: str | None = None) -> FileSet:
 
 
 def extract(archive: Path, cache: Path) -> Path:
-    """Unzip ``archive`` into ``cache/cats_and_dogs_filtered`` via a temporary folder, renamed when complete."""
+    """Unzip ``archive`` into ``cache/cats_and_dogs_filtered`` via a temporary folder, renamed at the end."""
     target = cache / FOLDER
     cache.mkdir(parents=True, exist_ok=True)
     temporary = Path(tempfile.mkdtemp(dir=cache, prefix=".extract."))
@@ -160,6 +173,7 @@ def cats_dogs_folder(cache_dir=None, url: str = URL, checksum: str | None = None
 
 # --- the offline substitute ----------------------------------------------------------------------
 
+
 def shape_image(label: int, rng: np.random.Generator, size: int = 96) -> Image.Image:
     """A ``size``×``size`` RGB picture of a circle (label 0) or a square (label 1) on a noisy background."""
     background = rng.integers(0, 256, 3)
@@ -177,7 +191,9 @@ def shapes(count: int, image_size: int, seed: int) -> tuple[np.ndarray, np.ndarr
     """``count`` substitute images (alternating classes), drawn at 1.5× size and resized like photos."""
     rng = np.random.default_rng(seed)
     labels = np.arange(count) % 2
-    x = np.stack([preprocess(shape_image(int(label), rng, int(image_size * 1.5)), image_size) for label in labels])
+    x = np.stack(
+        [preprocess(shape_image(int(label), rng, int(image_size * 1.5)), image_size) for label in labels]
+    )
     return x, as_float32(labels.reshape(-1, 1))
 
 
@@ -196,14 +212,36 @@ class CatsDogsDataModule(ImageFolderDataModule):
     #: The labelled offline substitute, chosen by name (``--data.source shapes``).
     OFFLINE_SUBSTITUTE = "shapes"
 
-    def __init__(self, source: Source = "download", path: str | None = None, data_dir: str | None = None,
-                 url: str = URL, checksum: str | None = None, num_images: int = 200, image_size: int = 160,
-                 augment: bool = True, rotation: float = 0.2, batch_size: int = 32, test_fraction: float = 0.2,
-                 split_seed: int = 0, seed: int = 0):
-        super().__init__(path, image_size, augment, rotation, batch_size, 0.2, test_fraction, split_seed, seed)
+    def __init__(
+        self,
+        source: Source = "download",
+        path: str | None = None,
+        data_dir: str | None = None,
+        url: str = URL,
+        checksum: str | None = None,
+        num_images: int = 200,
+        image_size: int = 160,
+        augment: bool = True,
+        rotation: float = 0.2,
+        batch_size: int = 32,
+        test_fraction: float = 0.2,
+        split_seed: int = 0,
+        seed: int = 0,
+    ):
+        super().__init__(
+            path, image_size, augment, rotation, batch_size, 0.2, test_fraction, split_seed, seed
+        )
         if source not in ("download", "shapes"):
-            raise DataError(f"unknown source {source!r}: use 'download' (cats vs dogs) or 'shapes' (offline substitute)")
-        self.source_name, self.data_dir, self.url, self.checksum, self.num_images = source, data_dir, url, checksum, num_images
+            raise DataError(
+                f"unknown source {source!r}: use 'download' (cats vs dogs) or 'shapes' (offline substitute)"
+            )
+        self.source_name, self.data_dir, self.url, self.checksum, self.num_images = (
+            source,
+            data_dir,
+            url,
+            checksum,
+            num_images,
+        )
         if path:
             self.source = f"image folder {path}"
         elif source == "shapes":
@@ -216,8 +254,9 @@ class CatsDogsDataModule(ImageFolderDataModule):
             return super().read_folders()
         if self.source_name == "shapes":
             self.class_names = list(SHAPE_CLASSES)
-            return shapes(self.num_images, self.image_size, self.split_seed), \
-                shapes(max(self.num_images // 2, 2), self.image_size, self.split_seed + 1)
+            return shapes(self.num_images, self.image_size, self.split_seed), shapes(
+                max(self.num_images // 2, 2), self.image_size, self.split_seed + 1
+            )
         root = cats_dogs_folder(self.data_dir, self.url, self.checksum)
         x, y, self.class_names = read_class_folders(root / "train", self.image_size)
         x_val, y_val, _ = read_class_folders(root / "validation", self.image_size)

@@ -25,6 +25,7 @@ copy or a download replaces it, and in the error otherwise.
 Without a usable copy and no download, ``fetch`` raises a one-line ``DataError`` that names every
 folder looked in, every file looked for, and where to put them.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -141,6 +142,7 @@ class Damage:
 
 # --- folders and URLs ----------------------------------------------------------------------------
 
+
 def data_dir(explicit: str | os.PathLike | None = None) -> Path:
     """The cache directory: ``explicit``, else ``$TWINS_DATA_DIR``, else ``~/.cache/twins``."""
     if explicit:
@@ -172,6 +174,7 @@ def download_url(file: RemoteFile, subdir: str) -> str | None:
 
 
 # --- verification --------------------------------------------------------------------------------
+
 
 def file_digest(path: Path, algorithm: str) -> str:
     digest = hashlib.new(algorithm)
@@ -256,6 +259,7 @@ def existing_copy(file: RemoteFile, folders) -> Path | None:
 
 # --- download ------------------------------------------------------------------------------------
 
+
 def _copy_response(url: str, stream) -> tuple[int, int | None]:
     """Stream ``url`` into ``stream``: ``(bytes received, Content-Length or None)``."""
     with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
@@ -283,9 +287,13 @@ def download(url: str, target: Path, file: RemoteFile | str) -> Path:
             with os.fdopen(handle, "wb") as stream:
                 received, length = _copy_response(url, stream)
         except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as error:
-            raise DownloadFailed(f"cannot download {url}: {getattr(error, 'reason', None) or error}") from None
+            raise DownloadFailed(
+                f"cannot download {url}: {getattr(error, 'reason', None) or error}"
+            ) from None
         if length is not None and received != length:
-            raise DownloadFailed(f"the download of {url} was interrupted after {received:,} of {length:,} bytes")
+            raise DownloadFailed(
+                f"the download of {url} was interrupted after {received:,} of {length:,} bytes"
+            )
         reason = problem_with(Path(temporary), form)
         if reason is not None:
             kind = "checksum mismatch" if reason.startswith("found ") else "content check failed"
@@ -298,12 +306,17 @@ def download(url: str, target: Path, file: RemoteFile | str) -> Path:
 
 # --- fetch ---------------------------------------------------------------------------------------
 
-def fetch(fileset: FileSet, cache_dir: str | os.PathLike | None = None, allow_download: bool = True) -> list[Path]:
+
+def fetch(
+    fileset: FileSet, cache_dir: str | os.PathLike | None = None, allow_download: bool = True
+) -> list[Path]:
     """One verified local path per file of ``fileset`` (see the module docstring for the order)."""
     return fetch_any((fileset,), cache_dir, allow_download)[1]
 
 
-def fetch_any(filesets: Sequence[FileSet], cache_dir=None, allow_download: bool = True) -> tuple[FileSet, list[Path]]:
+def fetch_any(
+    filesets: Sequence[FileSet], cache_dir=None, allow_download: bool = True
+) -> tuple[FileSet, list[Path]]:
     """``(fileset, paths)`` of the first of ``filesets`` found complete in place; else the first
     downloadable one, its missing files downloaded. MNIST: Keras' ``mnist.npz`` or torchvision's
     four idx files are the same data."""
@@ -319,7 +332,9 @@ def fetch_any(filesets: Sequence[FileSet], cache_dir=None, allow_download: bool 
             return fileset, paths
     failure = None
     for fileset, paths in zip(filesets, found):
-        if allow_download and all(download_url(f, fileset.subdir) for f, p in zip(fileset.files, paths) if p is None):
+        if allow_download and all(
+            download_url(f, fileset.subdir) for f, p in zip(fileset.files, paths) if p is None
+        ):
             try:
                 filled = _download_missing(fileset, paths, cache_dir)
             except DownloadFailed as error:
@@ -332,8 +347,10 @@ def fetch_any(filesets: Sequence[FileSet], cache_dir=None, allow_download: bool 
 
 def _download_missing(fileset: FileSet, paths: list[Path | None], cache_dir) -> list[Path]:
     cache = data_dir(cache_dir) / fileset.subdir
-    return [path or download(download_url(file, fileset.subdir), cache / file.name, file)
-            for file, path in zip(fileset.files, paths)]
+    return [
+        path or download(download_url(file, fileset.subdir), cache / file.name, file)
+        for file, path in zip(fileset.files, paths)
+    ]
 
 
 def _warn_unused(damaged: list[Damage]) -> None:
@@ -343,12 +360,15 @@ def _warn_unused(damaged: list[Damage]) -> None:
 
 # --- the one-line offline message ----------------------------------------------------------------
 
+
 def _place_list(folders: Sequence[Place]) -> str:
     """``"A (this project's cache), B (Keras), C, D (torchvision)"``: owners after their last folder."""
     parts = []
     for index, place in enumerate(folders):
         last_of_owner = index + 1 == len(folders) or folders[index + 1].owner != place.owner
-        parts.append(f"{place.folder} ({place.owner})" if place.owner and last_of_owner else str(place.folder))
+        parts.append(
+            f"{place.folder} ({place.owner})" if place.owner and last_of_owner else str(place.folder)
+        )
     return ", ".join(parts)
 
 
@@ -362,22 +382,29 @@ def _file_list(files: Sequence[RemoteFile]) -> str:
 
 
 def _damage_advice(damage: Damage) -> str:
-    """``"X is damaged (md5 ...): delete it"`` (+ how to accept it as it is, for content checks)."""
+    """``"X is not usable (<the failed check>): delete it"``, + the pin that accepts it where one can."""
     advice = f"{damage.path} is not usable ({damage.reason}): delete it"
     if damage.pinnable and damage.pin_option:
-        advice += (f", or accept this very file with {damage.pin_option} "
-                   f"sha256:{file_digest(damage.path, 'sha256')}")
+        advice += (
+            f", or accept this very file with {damage.pin_option} sha256:{file_digest(damage.path, 'sha256')}"
+        )
     return advice
 
 
-def offline_message(filesets: Sequence[FileSet], cache_dir, damaged: Sequence[Damage], failure: str | None) -> str:
+def offline_message(
+    filesets: Sequence[FileSet], cache_dir, damaged: Sequence[Damage], failure: str | None
+) -> str:
     """One line: the failed download, every folder and file looked for, the damaged copies and
     what to do about them, and where to put good copies (or which mirror setting to use)."""
     primary = next((fs for fs in filesets if all(f.url for f in fs.files)), filesets[0])
-    looked = "; or ".join(f"{_file_list(fs.files)} in {_place_list(places(fs, cache_dir))}" for fs in filesets)
+    looked = "; or ".join(
+        f"{_file_list(fs.files)} in {_place_list(places(fs, cache_dir))}" for fs in filesets
+    )
     problems = "".join(f"; {_damage_advice(damage)}" for damage in damaged)
     target = data_dir(cache_dir) / primary.subdir
     reason = f" ({failure})" if failure else ""
-    return (f"{primary.title} is not available offline{reason}: looked for {looked}{problems}; "
-            f"put {', '.join(f.name for f in primary.files)} into {target} (--data.data_dir or ${DATA_DIR_ENV} "
-            f"choose another folder; ${MIRROR_ENV} downloads from a mirror){primary.hint}")
+    return (
+        f"{primary.title} is not available offline{reason}: looked for {looked}{problems}; "
+        f"put {', '.join(f.name for f in primary.files)} into {target} (--data.data_dir or ${DATA_DIR_ENV} "
+        f"choose another folder; ${MIRROR_ENV} downloads from a mirror){primary.hint}"
+    )

@@ -25,6 +25,7 @@ Layouts of ``path``:
 - class folders directly: a seeded order, the first ``test_fraction`` test, the next
   ``validation_split`` validation, the rest training.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -109,7 +110,7 @@ def seeded_cut(x: np.ndarray, y: np.ndarray, fractions, seed: int) -> list[tuple
         stop = start + round(len(x) * fraction)
         parts.append((x[order[start:stop]], y[order[start:stop]]))
         start = stop
-    return parts + [(x[order[start:]], y[order[start:]])]
+    return [*parts, (x[order[start:]], y[order[start:]])]
 
 
 class ImageFolderDataModule(ArrayDataModule):
@@ -124,9 +125,18 @@ class ImageFolderDataModule(ArrayDataModule):
         split_seed: seed of that order; ``seed``: batch order and augmentation.
     """
 
-    def __init__(self, path: str | None = None, image_size: int = 160, augment: bool = True, rotation: float = 0.2,
-                 batch_size: int = 32, validation_split: float = 0.2, test_fraction: float = 0.2,
-                 split_seed: int = 0, seed: int = 0):
+    def __init__(
+        self,
+        path: str | None = None,
+        image_size: int = 160,
+        augment: bool = True,
+        rotation: float = 0.2,
+        batch_size: int = 32,
+        validation_split: float = 0.2,
+        test_fraction: float = 0.2,
+        split_seed: int = 0,
+        seed: int = 0,
+    ):
         super().__init__(batch_size, validation_split, seed)
         self.path, self.image_size, self.augment, self.rotation = path, image_size, augment, rotation
         self.test_fraction, self.split_seed = test_fraction, split_seed
@@ -154,7 +164,9 @@ class ImageFolderDataModule(ArrayDataModule):
             x_train, y_train = train
         else:
             fractions = [self.test_fraction, self.validation_split]
-            (x_test, y_test), (x_val, y_val), (x_train, y_train) = seeded_cut(*train, fractions, self.split_seed)
+            (x_test, y_test), (x_val, y_val), (x_train, y_train) = seeded_cut(
+                *train, fractions, self.split_seed
+            )
         if min(len(x_train), len(x_val), len(x_test)) == 0:
             raise DataError(f"too few images in {self.path} for train, validation and test sets")
         return ArraySplits(x_train, y_train, x_val, y_val, x_test, y_test)

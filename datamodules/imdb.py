@@ -17,6 +17,7 @@ Sources (chosen by name, ``--data.source``):
   20 % of train (Keras' ``validation_split``), after a seeded shuffle of the training reviews.
 Twins: ``imdb_bilstm``, ``imdb_bilstm_stacked``.
 """
+
 from __future__ import annotations
 
 import re
@@ -50,7 +51,9 @@ def review_folders_content(folder: Path) -> None:
         for label in ("pos", "neg"):
             count = len(list((folder / split / label).glob("*.txt")))
             if count != REVIEWS_PER_FOLDER:
-                raise ContentError(f"{split}/{label} holds {count:,} reviews, the real archive {REVIEWS_PER_FOLDER:,}")
+                raise ContentError(
+                    f"{split}/{label} holds {count:,} reviews, the real archive {REVIEWS_PER_FOLDER:,}"
+                )
 
 
 def keras_places() -> tuple[Place, ...]:
@@ -59,8 +62,11 @@ def keras_places() -> tuple[Place, ...]:
     ``aclImdb_v1/`` (``fname="aclImdb_v1"``) and ``aclImdb_v1_extracted/`` (``fname="aclImdb_v1.tar.gz"``),
     and the current folder."""
     datasets = keras_datasets_dir()
-    keras = tuple(Place(folder, "Keras") for folder in (datasets, datasets / "aclImdb_v1", datasets / "aclImdb_v1_extracted"))
-    return (*keras, Place(Path("."), "the current folder"))
+    keras = tuple(
+        Place(folder, "Keras")
+        for folder in (datasets, datasets / "aclImdb_v1", datasets / "aclImdb_v1_extracted")
+    )
+    return (*keras, Place(Path.cwd(), "the current folder"))
 
 
 #: The archive (pinned md5; Keras 3 names it ``aclImdb_v1_archive``) or its extracted ``aclImdb/``;
@@ -68,9 +74,17 @@ def keras_places() -> tuple[Place, ...]:
 IMDB_FILES = FileSet(
     title="IMDB reviews (aclImdb_v1)",
     subdir="imdb",
-    files=(RemoteFile(ARCHIVE, ARCHIVE_MD5, URL, alternatives=(
-        RemoteFile("aclImdb", content=review_folders_content, folder=True),
-        RemoteFile("aclImdb_v1_archive", ARCHIVE_MD5))),),
+    files=(
+        RemoteFile(
+            ARCHIVE,
+            ARCHIVE_MD5,
+            URL,
+            alternatives=(
+                RemoteFile("aclImdb", content=review_folders_content, folder=True),
+                RemoteFile("aclImdb_v1_archive", ARCHIVE_MD5),
+            ),
+        ),
+    ),
     known_folders=keras_places,
     hint="; or choose the offline corpus explicitly with --data.source synthetic",
 )
@@ -101,7 +115,18 @@ def encode(texts, vocabulary: dict[str, int], max_length: int | None = None) -> 
 
 # --- the offline corpus ---------------------------------------------------------------------------
 
-POSITIVE = ["great", "wonderful", "superb", "brilliant", "moving", "excellent", "loved", "beautiful", "funny", "charming"]
+POSITIVE = [
+    "great",
+    "wonderful",
+    "superb",
+    "brilliant",
+    "moving",
+    "excellent",
+    "loved",
+    "beautiful",
+    "funny",
+    "charming",
+]
 NEGATIVE = ["awful", "boring", "terrible", "dull", "worst", "bad", "hated", "stupid", "weak", "painful"]
 
 
@@ -120,7 +145,9 @@ def synthetic_reviews(n: int, rng: np.random.Generator, min_words: int, max_word
         body = list(rng.choice(words, size=int(rng.integers(min_words, max_words + 1))))
         majority, minority = (POSITIVE, NEGATIVE) if label else (NEGATIVE, POSITIVE)
         strong = int(rng.integers(1, 4))
-        cues = list(rng.choice(majority, size=strong)) + list(rng.choice(minority, size=int(rng.integers(0, strong))))
+        cues = list(rng.choice(majority, size=strong)) + list(
+            rng.choice(minority, size=int(rng.integers(0, strong)))
+        )
         for cue in cues:
             body.insert(int(rng.integers(len(body) + 1)), cue)
         body[0] = body[0].capitalize()
@@ -130,6 +157,7 @@ def synthetic_reviews(n: int, rng: np.random.Generator, min_words: int, max_word
 
 
 # --- the real reviews -----------------------------------------------------------------------------
+
 
 def read_aclimdb(archive) -> dict[str, tuple[list[str], np.ndarray]]:
     """``{"train": (texts, labels), "test": (...)}`` (pos = 1, neg = 0) from ``aclImdb_v1.tar.gz`` or
@@ -158,14 +186,20 @@ def _archive_reviews(path: Path) -> dict[tuple[str, str, str], bytes]:
                 if found and member.isfile():
                     reviews[found.groups()] = tar.extractfile(member).read()
     except (tarfile.TarError, OSError, EOFError) as error:
-        raise DataError(f"{path} is not a readable tar.gz archive ({error}): delete it to download it again") from None
+        raise DataError(
+            f"{path} is not a readable tar.gz archive ({error}): delete it to download it again"
+        ) from None
     return reviews
 
 
 def _folder_reviews(folder: Path) -> dict[tuple[str, str, str], bytes]:
     """``{(split, pos|neg, file name): bytes}`` from an extracted ``aclImdb/``."""
-    return {(split, label, file.name): file.read_bytes()
-            for split in ("train", "test") for label in ("pos", "neg") for file in (folder / split / label).glob("*.txt")}
+    return {
+        (split, label, file.name): file.read_bytes()
+        for split in ("train", "test")
+        for label in ("pos", "neg")
+        for file in (folder / split / label).glob("*.txt")
+    }
 
 
 class IMDBDataModule(ArrayDataModule):
@@ -230,7 +264,9 @@ class IMDBDataModule(ArrayDataModule):
         self.vocabulary = build_vocabulary(train_texts, self.max_tokens)
         x_train = encode(train_texts, self.vocabulary, self.max_length)
         x_test = encode(test_texts, self.vocabulary, self.max_length)
-        x_train, y_train, x_val, y_val = keras_validation_split(x_train, regression_target(train_labels), self.validation_split)
+        x_train, y_train, x_val, y_val = keras_validation_split(
+            x_train, regression_target(train_labels), self.validation_split
+        )
         return ArraySplits(x_train, y_train, x_val, y_val, x_test, regression_target(test_labels))
 
     def model_inputs(self) -> dict:

@@ -21,6 +21,7 @@ Sources (``--data.source``):
   columns, −9999 readings included; labelled "substitute" in every output.
 Twins: ``jena_lstm``.
 """
+
 from __future__ import annotations
 
 import csv
@@ -42,8 +43,22 @@ JENA_CSV = "jena_climate_2009_2016.csv"
 #: Data rows of the real record (content check; no hash of the zip is published).
 JENA_ROWS = 420_551
 SUBSTITUTE_HINT = "; or choose the offline substitute explicitly with --data.source synthetic"
-COLUMNS = ["p (mbar)", "T (degC)", "Tpot (K)", "Tdew (degC)", "rh (%)", "VPmax (mbar)", "VPact (mbar)",
-           "VPdef (mbar)", "sh (g/kg)", "H2OC (mmol/mol)", "rho (g/m**3)", "wv (m/s)", "max. wv (m/s)", "wd (deg)"]
+COLUMNS = [
+    "p (mbar)",
+    "T (degC)",
+    "Tpot (K)",
+    "Tdew (degC)",
+    "rh (%)",
+    "VPmax (mbar)",
+    "VPact (mbar)",
+    "VPdef (mbar)",
+    "sh (g/kg)",
+    "H2OC (mmol/mol)",
+    "rho (g/m**3)",
+    "wv (m/s)",
+    "max. wv (m/s)",
+    "wd (deg)",
+]
 FEATURES = ["p (mbar)", "T (degC)", "VPmax (mbar)", "VPdef (mbar)", "sh (g/kg)", "rho (g/m**3)", "wv (m/s)"]
 WIND = ["wv (m/s)", "max. wv (m/s)"]
 TARGET = "T (degC)"
@@ -55,7 +70,9 @@ def timeseries_windows(data: np.ndarray, targets: np.ndarray, sequence_length: i
     as many windows as both arrays allow — ``keras.utils.timeseries_dataset_from_array`` in numpy."""
     count = min(len(data) - (sequence_length - 1) * sampling_rate, len(targets))
     if count < 1:
-        raise DataError(f"{len(data)} rows are too few for one window of {sequence_length} steps every {sampling_rate}")
+        raise DataError(
+            f"{len(data)} rows are too few for one window of {sequence_length} steps every {sampling_rate}"
+        )
     rows = np.arange(count)[:, None] + sampling_rate * np.arange(sequence_length)[None, :]
     return as_float32(data[rows]), as_float32(targets[:count])
 
@@ -80,27 +97,43 @@ def synthetic_jena(rows: int, rng: np.random.Generator) -> pd.DataFrame:
     slow weather drift, physically linked humidity columns, and some −9999 wind readings."""
     t = np.arange(rows)
     drift = np.cumsum(rng.normal(0, 0.05, rows))
-    temperature = 9 + 9 * np.sin(2 * np.pi * (t / 52_560 - 0.3)) + 4 * np.sin(2 * np.pi * (t / 144 - 0.35)) + drift
+    temperature = (
+        9 + 9 * np.sin(2 * np.pi * (t / 52_560 - 0.3)) + 4 * np.sin(2 * np.pi * (t / 144 - 0.35)) + drift
+    )
     pressure = 989 + 6 * np.sin(2 * np.pi * t / 4_000) + np.cumsum(rng.normal(0, 0.03, rows))
     humidity = np.clip(75 - 2.0 * (temperature - temperature.mean()) + rng.normal(0, 4, rows), 10, 100)
     vp_max = 6.112 * np.exp(17.62 * temperature / (243.12 + temperature))
     vp_act = vp_max * humidity / 100
     wind = np.abs(rng.normal(2, 1.2, rows))
     wind[rng.random(rows) < 0.002] = -9999.0
-    frame = pd.DataFrame({
-        "p (mbar)": pressure, "T (degC)": temperature, "Tpot (K)": temperature + 273.15 + (1000 - pressure) * 0.08,
-        "Tdew (degC)": temperature - (100 - humidity) / 5, "rh (%)": humidity, "VPmax (mbar)": vp_max,
-        "VPact (mbar)": vp_act, "VPdef (mbar)": vp_max - vp_act, "sh (g/kg)": 622 * vp_act / pressure,
-        "H2OC (mmol/mol)": 1000 * vp_act / pressure, "rho (g/m**3)": 100_000 * pressure / (287 * (temperature + 273.15)),
-        "wv (m/s)": wind, "max. wv (m/s)": np.where(wind < 0, wind, wind * 1.6), "wd (deg)": rng.uniform(0, 360, rows),
-    })
+    frame = pd.DataFrame(
+        {
+            "p (mbar)": pressure,
+            "T (degC)": temperature,
+            "Tpot (K)": temperature + 273.15 + (1000 - pressure) * 0.08,
+            "Tdew (degC)": temperature - (100 - humidity) / 5,
+            "rh (%)": humidity,
+            "VPmax (mbar)": vp_max,
+            "VPact (mbar)": vp_act,
+            "VPdef (mbar)": vp_max - vp_act,
+            "sh (g/kg)": 622 * vp_act / pressure,
+            "H2OC (mmol/mol)": 1000 * vp_act / pressure,
+            "rho (g/m**3)": 100_000 * pressure / (287 * (temperature + 273.15)),
+            "wv (m/s)": wind,
+            "max. wv (m/s)": np.where(wind < 0, wind, wind * 1.6),
+            "wd (deg)": rng.uniform(0, 360, rows),
+        }
+    )
     return frame[COLUMNS]
 
 
 def _csv_member(archive: zipfile.ZipFile) -> str | None:
     """The CSV inside the zip, skipping macOS' ``__MACOSX/._…`` resource-fork entries (also ``.csv``)."""
-    names = [n for n in archive.namelist() if n.endswith(".csv") and not n.startswith("__MACOSX/")
-             and not Path(n).name.startswith("._")]
+    names = [
+        n
+        for n in archive.namelist()
+        if n.endswith(".csv") and not n.startswith("__MACOSX/") and not Path(n).name.startswith("._")
+    ]
     return next((n for n in names if Path(n).name == JENA_CSV), names[0] if names else None)
 
 
@@ -150,11 +183,19 @@ def jena_files(checksum: str | None = None) -> FileSet:
 
     ``checksum`` (``"sha256:…"``) pins the zip instead of the content check."""
     datasets = keras_datasets_dir()
-    folders = (Place(datasets, "Keras"), Place(datasets / "jena_climate_2009_2016_extracted", "Keras"),
-               Place(Path("."), "the current folder"))
+    folders = (
+        Place(datasets, "Keras"),
+        Place(datasets / "jena_climate_2009_2016_extracted", "Keras"),
+        Place(Path.cwd(), "the current folder"),
+    )
     extracted = RemoteFile(JENA_CSV, content=csv_content)
-    zipped = RemoteFile(JENA_ZIP, checksum, JENA_URL, content=zip_integrity if checksum else zip_content,
-                        alternatives=(extracted,))
+    zipped = RemoteFile(
+        JENA_ZIP,
+        checksum,
+        JENA_URL,
+        content=zip_integrity if checksum else zip_content,
+        alternatives=(extracted,),
+    )
     return FileSet("Jena climate", "jena", (zipped,), folders, SUBSTITUTE_HINT, pin_option="--data.checksum")
 
 
@@ -224,8 +265,12 @@ class JenaDataModule(ArrayDataModule):
         features, train_rows = prepare(self.table(), self.train_fraction)
         temperature = features[:, FEATURES.index(TARGET)][:, None]
         ahead, length = self.past + self.future, self.past // self.step
-        x_train, y_train = timeseries_windows(features[:train_rows], temperature[ahead : ahead + train_rows], length, self.step)
-        x_val, y_val = timeseries_windows(features[train_rows : len(features) - ahead], temperature[train_rows + ahead :], length, self.step)
+        x_train, y_train = timeseries_windows(
+            features[:train_rows], temperature[ahead : ahead + train_rows], length, self.step
+        )
+        x_val, y_val = timeseries_windows(
+            features[train_rows : len(features) - ahead], temperature[train_rows + ahead :], length, self.step
+        )
         return ArraySplits(x_train, y_train, x_val, y_val, x_val, y_val)
 
     def model_inputs(self) -> dict:

@@ -23,6 +23,7 @@ images, train = the remaining 55,000, test = the 10,000 test images. Samples: x 
 ``limit_train`` / ``limit_eval`` keep only the first n training / validation and test images
 (small runs and tests).
 """
+
 from __future__ import annotations
 
 import gzip
@@ -39,17 +40,41 @@ from .errors import DataError
 Source = Literal["download", "digits"]
 
 KERAS_MIRROR = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
-IDX_NAMES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+IDX_NAMES = (
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+)
 SUBSTITUTE_HINT = "; or choose the offline substitute explicitly: --data.source digits"
 
-FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+FASHION_CLASSES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
 DIGIT_CLASSES = tuple(str(d) for d in range(10))
 
 #: md5 of the four IDX files (the same files on Keras' and torchvision's mirrors).
-FASHION_MD5 = ("8d4fb7e6c68d591d4c3dfef9ec88bf0d", "25c81989df183df01b3e8a0aad5dffbe",
-               "bef4ecab320f06d8554ea6380940ec79", "bb300cfdad3c16e7a12a480ee83cd310")
-MNIST_MD5 = ("f68b3c2dcbeaaa9fbdd348bbdeb94873", "d53e105ee54ea40749a09fcbcd1e9432",
-             "9fb629c4189551a2d022fa330f9573f3", "ec29112dd5afa0611ce80d1b7f02629c")
+FASHION_MD5 = (
+    "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+    "25c81989df183df01b3e8a0aad5dffbe",
+    "bef4ecab320f06d8554ea6380940ec79",
+    "bb300cfdad3c16e7a12a480ee83cd310",
+)
+MNIST_MD5 = (
+    "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+    "d53e105ee54ea40749a09fcbcd1e9432",
+    "9fb629c4189551a2d022fa330f9573f3",
+    "ec29112dd5afa0611ce80d1b7f02629c",
+)
 MNIST_NPZ_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 MNIST_IDX_MIRROR = "https://ossci-datasets.s3.amazonaws.com/mnist/"
 
@@ -60,10 +85,13 @@ IDX_COUNTS = {"train": 60_000, "t10k": 10_000}
 
 # --- the real files ------------------------------------------------------------------------------
 
+
 def torchvision_folders(cache_dir, name: str) -> tuple[Place, ...]:
     """Where a torchvision ``datasets.<name>(root, download=True)`` keeps its files: ``root/<name>/raw``
     for the roots ``data_dir`` and ``./data`` (torchvision's examples)."""
-    return tuple(Place(root / name / "raw", "torchvision") for root in (data_dir(cache_dir), Path("data")))
+    return tuple(
+        Place(root / name / "raw", "torchvision") for root in (data_dir(cache_dir), Path.cwd() / "data")
+    )
 
 
 def idx_split(name: str) -> str:
@@ -80,7 +108,10 @@ def idx_file(name: str, md5: str, url: str | None) -> RemoteFile:
 
 def fashion_files(cache_dir=None) -> FileSet:
     files = tuple(idx_file(n, m, KERAS_MIRROR + n) for n, m in zip(IDX_NAMES, FASHION_MD5))
-    folders = (Place(keras_datasets_dir() / "fashion-mnist", "Keras"), *torchvision_folders(cache_dir, "FashionMNIST"))
+    folders = (
+        Place(keras_datasets_dir() / "fashion-mnist", "Keras"),
+        *torchvision_folders(cache_dir, "FashionMNIST"),
+    )
     return FileSet("Fashion-MNIST", "fashion-mnist", files, folders, SUBSTITUTE_HINT)
 
 
@@ -149,6 +180,7 @@ def read_npz(path: Path) -> tuple[np.ndarray, ...]:
 
 # --- the substitute ------------------------------------------------------------------------------
 
+
 def digits_images(size: int = 28) -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's digits as uint8 (1797, size, size) images in 0..255, and their labels.
 
@@ -163,7 +195,9 @@ def digits_images(size: int = 28) -> tuple[np.ndarray, np.ndarray]:
     factor = size // 8
     border = (size - 8 * factor) // 2
     images = np.kron(digits.images, np.ones((factor, factor)))
-    images = np.pad(images, ((0, 0), (border, size - 8 * factor - border), (border, size - 8 * factor - border)))
+    images = np.pad(
+        images, ((0, 0), (border, size - 8 * factor - border), (border, size - 8 * factor - border))
+    )
     return np.round(images * (255.0 / 16.0)).astype(np.uint8), digits.target
 
 
@@ -174,6 +208,7 @@ def digits_raw(size: int = 28) -> tuple[np.ndarray, ...]:
 
 
 # --- the datamodules -----------------------------------------------------------------------------
+
 
 def scaled(images: np.ndarray) -> np.ndarray:
     """uint8 (n, H, W) → float32 (n, H, W, 1) in [0, 1], the course's ``/ 255``."""
@@ -201,13 +236,26 @@ class MNISTFamilyDataModule(ArrayDataModule):
     dataset_classes: tuple[str, ...] = ()
     validation_size: ClassVar[dict[str, int]] = {"download": 5000, "digits": 250}
 
-    def __init__(self, source: Source = "download", data_dir: str | None = None, batch_size: int = 32,
-                 seed: int = 0, limit_train: int | None = None, limit_eval: int | None = None, image_size: int = 28):
+    def __init__(
+        self,
+        source: Source = "download",
+        data_dir: str | None = None,
+        batch_size: int = 32,
+        seed: int = 0,
+        limit_train: int | None = None,
+        limit_eval: int | None = None,
+        image_size: int = 28,
+    ):
         super().__init__(batch_size=batch_size, validation_split=0.0, seed=seed)
         if source not in self.validation_size:
-            raise DataError(f"unknown source {source!r}: use 'download' (the real {self.title}) or 'digits' (offline substitute)")
+            raise DataError(
+                f"unknown source {source!r}: use 'download' (the real {self.title}) "
+                "or 'digits' (offline substitute)"
+            )
         if source == "download" and image_size != 28:
-            raise DataError(f"image_size {image_size} applies to the substitute only: {self.title} images are 28x28")
+            raise DataError(
+                f"image_size {image_size} applies to the substitute only: {self.title} images are 28x28"
+            )
         self.source_name = source
         self.image_size = image_size
         self.data_dir = data_dir
@@ -239,14 +287,19 @@ class MNISTFamilyDataModule(ArrayDataModule):
         raise NotImplementedError
 
     def load_splits(self) -> ArraySplits:
-        x_train, y_train, x_test, y_test = digits_raw(self.image_size) if self.source_name == "digits" else self.read_real()
+        x_train, y_train, x_test, y_test = (
+            digits_raw(self.image_size) if self.source_name == "digits" else self.read_real()
+        )
         n_val = self.validation_size[self.source_name]
         train, val = slice(n_val, None), slice(0, n_val)
         keep_train, keep_eval = slice(0, self.limit_train), slice(0, self.limit_eval)
         return ArraySplits(
-            scaled(x_train[train][keep_train]), class_target(y_train[train][keep_train]),
-            scaled(x_train[val][keep_eval]), class_target(y_train[val][keep_eval]),
-            scaled(x_test[keep_eval]), class_target(y_test[keep_eval]),
+            scaled(x_train[train][keep_train]),
+            class_target(y_train[train][keep_train]),
+            scaled(x_train[val][keep_eval]),
+            class_target(y_train[val][keep_eval]),
+            scaled(x_test[keep_eval]),
+            class_target(y_test[keep_eval]),
         )
 
 

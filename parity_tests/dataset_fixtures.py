@@ -17,6 +17,7 @@ Formats, as published:
 The fixtures cannot match the real files' hashes or counts, so each ``Fixture`` lists the module
 constants to set (``pins``) so that the project's real checks — the same code paths — accept it.
 """
+
 from __future__ import annotations
 
 import collections
@@ -38,9 +39,23 @@ from datamodules import cats_dogs, imdb, jena, mnist
 # The real names, spelled out here (not imported) so that the fixtures stay the real formats
 # whatever the loaders call them.
 JENA_CSV = "jena_climate_2009_2016.csv"
-JENA_HEADER = ["Date Time", "p (mbar)", "T (degC)", "Tpot (K)", "Tdew (degC)", "rh (%)", "VPmax (mbar)",
-               "VPact (mbar)", "VPdef (mbar)", "sh (g/kg)", "H2OC (mmol/mol)", "rho (g/m**3)", "wv (m/s)",
-               "max. wv (m/s)", "wd (deg)"]
+JENA_HEADER = [
+    "Date Time",
+    "p (mbar)",
+    "T (degC)",
+    "Tpot (K)",
+    "Tdew (degC)",
+    "rh (%)",
+    "VPmax (mbar)",
+    "VPact (mbar)",
+    "VPdef (mbar)",
+    "sh (g/kg)",
+    "H2OC (mmol/mol)",
+    "rho (g/m**3)",
+    "wv (m/s)",
+    "max. wv (m/s)",
+    "wd (deg)",
+]
 CATS_FOLDER, CATS_ZIP, CATS_CLASSES = "cats_and_dogs_filtered", "cats_and_dogs_filtered.zip", ("cats", "dogs")
 
 
@@ -59,6 +74,7 @@ class Fixture:
 
 
 # --- MNIST family ----------------------------------------------------------------------------------
+
 
 def idx_bytes(array: np.ndarray) -> bytes:
     """An unsigned-byte IDX file: ``00 00 08 <rank>``, big-endian uint32 dimensions, the data."""
@@ -101,8 +117,11 @@ def mnist_npz_fixture() -> Fixture:
     stream = io.BytesIO()
     np.savez_compressed(stream, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
     data = stream.getvalue()
-    return Fixture({"mnist/mnist.npz": data}, [(mnist, "MNIST_NPZ_SHA256", hashlib.sha256(data).hexdigest())],
-                   {"arrays": dict(zip(mnist.IDX_NAMES, (x_train, y_train, x_test, y_test)))})
+    return Fixture(
+        {"mnist/mnist.npz": data},
+        [(mnist, "MNIST_NPZ_SHA256", hashlib.sha256(data).hexdigest())],
+        {"arrays": dict(zip(mnist.IDX_NAMES, (x_train, y_train, x_test, y_test)))},
+    )
 
 
 def raw_idx_folder(folder, seed: int = 2) -> dict[str, np.ndarray]:
@@ -139,7 +158,9 @@ def acl_members(per_folder: int, unsup: int, seed: int) -> dict[str, bytes]:
             urls = []
             for _ in range(per_folder):
                 stars = int(rng.integers(7, 11) if label == "pos" else rng.integers(1, 5))
-                files[f"aclImdb/{split}/{label}/{review_id}_{stars}.txt"] = review_text(label == "pos", rng).encode()
+                files[f"aclImdb/{split}/{label}/{review_id}_{stars}.txt"] = review_text(
+                    label == "pos", rng
+                ).encode()
                 urls.append(f"http://www.imdb.com/title/tt{review_id:07d}/usercomments")
                 review_id += 1
             files[f"aclImdb/{split}/urls_{label}.txt"] = "\n".join(urls).encode() + b"\n"
@@ -157,8 +178,10 @@ def acl_members(per_folder: int, unsup: int, seed: int) -> dict[str, bytes]:
 def acl_tar_gz(members: dict[str, bytes], seed: int) -> bytes:
     """A tar.gz like the real one: directories before their contents, files NOT in name order."""
     rng = np.random.default_rng(seed)
-    folders = sorted({"/".join(name.split("/")[:depth]) for name in members
-                      for depth in range(1, name.count("/") + 1)}, key=lambda f: (f.count("/"), f[::-1]))
+    folders = sorted(
+        {"/".join(name.split("/")[:depth]) for name in members for depth in range(1, name.count("/") + 1)},
+        key=lambda f: (f.count("/"), f[::-1]),
+    )
     names = list(members)
     order = [names[i] for i in rng.permutation(len(names))]
     stream = io.BytesIO()
@@ -177,8 +200,10 @@ def acl_tar_gz(members: dict[str, bytes], seed: int) -> bytes:
 def imdb_fixture(per_folder: int = 24, unsup: int = 8) -> Fixture:
     members = acl_members(per_folder, unsup, seed=3)
     data = acl_tar_gz(members, seed=4)
-    pins = [(imdb, "IMDB_FILES", _replace_archive_md5("md5:" + hashlib.md5(data).hexdigest())),
-            (imdb, "REVIEWS_PER_FOLDER", per_folder)]
+    pins = [
+        (imdb, "IMDB_FILES", _replace_archive_md5("md5:" + hashlib.md5(data).hexdigest())),
+        (imdb, "REVIEWS_PER_FOLDER", per_folder),
+    ]
     return Fixture({"imdb/aclImdb_v1.tar.gz": data}, pins, {"members": members, "per_folder": per_folder})
 
 
@@ -189,7 +214,9 @@ def _replace_archive_md5(checksum: str):
     (archive,) = imdb.IMDB_FILES.files
     if not hasattr(archive, "alternatives"):  # a loader without extracted forms
         return replace(imdb.IMDB_FILES, files=(replace(archive, checksum=checksum),))
-    alternatives = tuple(replace(alt, checksum=checksum) if alt.checksum else alt for alt in archive.alternatives)
+    alternatives = tuple(
+        replace(alt, checksum=checksum) if alt.checksum else alt for alt in archive.alternatives
+    )
     return replace(imdb.IMDB_FILES, files=(replace(archive, checksum=checksum, alternatives=alternatives),))
 
 
@@ -228,18 +255,24 @@ def jena_zip(csv_bytes: bytes) -> bytes:
 
 def jena_fixture(rows: int = 200) -> Fixture:
     csv_bytes = jena_csv(rows)
-    return Fixture({f"jena/{JENA_CSV}.zip": jena_zip(csv_bytes)}, [(jena, "JENA_ROWS", rows)],
-                   {"rows": rows, "csv": csv_bytes})
+    return Fixture(
+        {f"jena/{JENA_CSV}.zip": jena_zip(csv_bytes)},
+        [(jena, "JENA_ROWS", rows)],
+        {"rows": rows, "csv": csv_bytes},
+    )
 
 
 # --- cats vs dogs ----------------------------------------------------------------------------------
+
 
 def photo(rng: np.random.Generator, width: int, height: int, cat: bool) -> Image.Image:
     """A photo-like RGB picture: smooth colour fields, texture, and a class-dependent blob."""
     yy, xx = np.mgrid[0:height, 0:width]
     phase = rng.uniform(0, 6, 3)
-    pixels = np.stack([128 + 90 * np.sin(xx / rng.uniform(5, 15) + p) * np.cos(yy / rng.uniform(5, 15) - p)
-                       for p in phase], -1) + rng.normal(0, 12, (height, width, 3))
+    pixels = np.stack(
+        [128 + 90 * np.sin(xx / rng.uniform(5, 15) + p) * np.cos(yy / rng.uniform(5, 15) - p) for p in phase],
+        -1,
+    ) + rng.normal(0, 12, (height, width, 3))
     cy, cx = rng.uniform(0.3, 0.7) * height, rng.uniform(0.3, 0.7) * width
     blob = ((yy - cy) ** 2 + (xx - cx) ** 2) < (0.2 * min(width, height)) ** 2
     pixels[blob] = (230, 140, 40) if cat else (40, 90, 220)
@@ -280,8 +313,11 @@ def cats_zip(members: dict[str, bytes]) -> bytes:
 def cats_fixture(train: int = 8, validation: int = 6) -> Fixture:
     counts = {"train": train, "validation": validation}
     members = cats_members(counts)
-    return Fixture({f"cats_and_dogs/{CATS_ZIP}": cats_zip(members)},
-                   [(cats_dogs, "EXPECTED_IMAGES", counts)], {"members": members, "counts": counts})
+    return Fixture(
+        {f"cats_and_dogs/{CATS_ZIP}": cats_zip(members)},
+        [(cats_dogs, "EXPECTED_IMAGES", counts)],
+        {"members": members, "counts": counts},
+    )
 
 
 def write_tree(root, members: dict[str, bytes]) -> None:
@@ -296,6 +332,7 @@ def write_tree(root, members: dict[str, bytes]) -> None:
 
 
 # --- the loopback server ---------------------------------------------------------------------------
+
 
 class LoopbackServer:
     """``http.server`` on 127.0.0.1 in a thread, serving ``files`` (path → bytes).

@@ -7,29 +7,40 @@ and the data goes download → checksum → cache → parse → one training epo
 interrupted download leaves nothing that is trusted later, the offline message names every
 folder and file in one line, and the image pixels equal Keras' ``image_dataset_from_directory``.
 """
+
 import math
 from pathlib import Path
 
+import torch  # noqa: F401  - before TensorFlow, always
+
 import numpy as np
 import pytest
-import torch  # noqa: F401  - before TensorFlow, always
 
 from datamodules import cats_dogs, imdb, jena, mnist
 from datamodules.download import MIRROR_ENV, DataWarning, data_dir, fetch, places
 from datamodules.errors import DataError
 from datamodules.image_folder import bilinear_resize, read_class_folders
 from parity_tests import dataset_fixtures as fixtures
-from twins.fit import train_twin
 from twins.models import make_datamodule, model_arguments
+from twins.training.run import train_twin
 
 #: dataset → (model id, fixture builder, data overrides, model overrides): tiny sizes, real formats.
 CASES = {
     "fashion_mnist": ("fashion_mlp", fixtures.fashion_fixture, {"limit_train": 64, "limit_eval": 32}, {}),
-    "mnist": ("mnist_cnn", fixtures.mnist_npz_fixture, {"limit_train": 64, "limit_eval": 32, "image_size": 28}, {}),
+    "mnist": (
+        "mnist_cnn",
+        fixtures.mnist_npz_fixture,
+        {"limit_train": 64, "limit_eval": 32, "image_size": 28},
+        {},
+    ),
     "imdb": ("imdb_bilstm", fixtures.imdb_fixture, {"batch_size": 16}, {}),
     "jena": ("jena_lstm", fixtures.jena_fixture, {"past": 24, "step": 6, "future": 6, "batch_size": 32}, {}),
-    "cats_dogs": ("cats_dogs_transfer", fixtures.cats_fixture, {"image_size": 32, "batch_size": 8},
-                  {"fine_tune_epochs": 0}),
+    "cats_dogs": (
+        "cats_dogs_transfer",
+        fixtures.cats_fixture,
+        {"image_size": 32, "batch_size": 8},
+        {"fine_tune_epochs": 0},
+    ),
 }
 
 
@@ -52,13 +63,19 @@ def check_parsed(name: str, datamodule, fixture) -> None:
     if name in ("fashion_mnist", "mnist"):
         arrays = list(fixture.facts["arrays"].values())
         assert splits.x_train.shape == (64, 28, 28, 1) and len(splits.x_val) == 32
-        np.testing.assert_array_equal(splits.y_train[:, 0] if splits.y_train.ndim > 1 else splits.y_train,
-                                      arrays[1][5000:5064])  # validation = the first 5,000
+        np.testing.assert_array_equal(
+            splits.y_train[:, 0] if splits.y_train.ndim > 1 else splits.y_train, arrays[1][5000:5064]
+        )  # validation = the first 5,000
         np.testing.assert_allclose(splits.x_test[..., 0], arrays[2][:32] / np.float32(255))
     elif name == "imdb":
         per_folder = fixture.facts["per_folder"]
-        assert len(splits.x_test) == 2 * per_folder and len(splits.x_train) + len(splits.x_val) == 2 * per_folder
-        assert {"wonderful", "awful", "br"} & set(datamodule.vocabulary) == {"wonderful", "awful"}  # <br /> removed
+        assert (
+            len(splits.x_test) == 2 * per_folder and len(splits.x_train) + len(splits.x_val) == 2 * per_folder
+        )
+        assert {"wonderful", "awful", "br"} & set(datamodule.vocabulary) == {
+            "wonderful",
+            "awful",
+        }  # <br /> removed
         assert "café" in datamodule.vocabulary  # read as UTF-8
     elif name == "jena":
         table = jena.read_jena(data_dir(datamodule.data_dir) / "jena" / jena.JENA_ZIP)
@@ -66,7 +83,10 @@ def check_parsed(name: str, datamodule, fixture) -> None:
         assert splits.x_train.shape[1:] == (4, 7)
     else:
         counts = fixture.facts["counts"]
-        assert len(splits.x_train) == 2 * counts["train"] and len(splits.x_val) + len(splits.x_test) == 2 * counts["validation"]
+        assert (
+            len(splits.x_train) == 2 * counts["train"]
+            and len(splits.x_val) + len(splits.x_test) == 2 * counts["validation"]
+        )
         assert datamodule.class_names == ["cats", "dogs"] and splits.x_train.shape[1:] == (32, 32, 3)
 
 
@@ -78,7 +98,9 @@ def test_download_checksum_cache_parse_and_train_both_twins(name, isolated, monk
     with fixtures.LoopbackServer(fixture.files) as server:
         monkeypatch.setenv(MIRROR_ENV, server.url + "/")
         datamodule = make_datamodule(model_id, source="download", data_dir=str(isolated), **data)
-        assert dict(server.requests) == dict.fromkeys(fixture.files, 1)  # each file fetched once, from the mirror
+        assert dict(server.requests) == dict.fromkeys(
+            fixture.files, 1
+        )  # each file fetched once, from the mirror
         for path, payload in fixture.files.items():
             assert (isolated / path).read_bytes() == payload  # cached under the mirror's own layout
         assert not [p for p in isolated.rglob(".*") if p.name.endswith(".part")]
@@ -89,7 +111,9 @@ def test_download_checksum_cache_parse_and_train_both_twins(name, isolated, monk
             result = train_twin(framework, model_id, datamodule, arguments, seed=0, epochs=1, quiet=True)
             assert len(result.history["loss"]) == 1 and math.isfinite(result.history["loss"][0]), framework
         again = make_datamodule(model_id, source="download", data_dir=str(isolated), **data)
-        assert dict(server.requests) == dict.fromkeys(fixture.files, 1)  # the second run: the cache, no request
+        assert dict(server.requests) == dict.fromkeys(
+            fixture.files, 1
+        )  # the second run: the cache, no request
         np.testing.assert_array_equal(again.splits.x_train, datamodule.splits.x_train)
 
 
@@ -114,10 +138,16 @@ def every_place(fileset, cache) -> list[str]:
 
 OFFLINE = {  # dataset → (datamodule, the file sets whose folders and files the message must name)
     "fashion_mnist": (lambda c: mnist.FashionMNISTDataModule(data_dir=c), lambda c: [mnist.fashion_files(c)]),
-    "mnist": (lambda c: mnist.MNISTDataModule(data_dir=c), lambda c: [mnist.mnist_npz_files(c), mnist.mnist_idx_files(c)]),
+    "mnist": (
+        lambda c: mnist.MNISTDataModule(data_dir=c),
+        lambda c: [mnist.mnist_npz_files(c), mnist.mnist_idx_files(c)],
+    ),
     "imdb": (lambda c: imdb.IMDBDataModule(data_dir=c), lambda c: [imdb.IMDB_FILES]),
     "jena": (lambda c: jena.JenaDataModule(data_dir=c), lambda c: [jena.jena_files()]),
-    "cats_dogs": (lambda c: cats_dogs.CatsDogsDataModule(data_dir=c), lambda c: [cats_dogs.cats_dogs_files()]),
+    "cats_dogs": (
+        lambda c: cats_dogs.CatsDogsDataModule(data_dir=c),
+        lambda c: [cats_dogs.cats_dogs_files()],
+    ),
 }
 
 
@@ -155,19 +185,27 @@ def test_a_damaged_copy_that_a_download_replaces_is_named_in_a_warning(isolated,
         monkeypatch.setenv(MIRROR_ENV, server.url)
         with pytest.warns(DataWarning, match=f"ignored {keras_copy}: found sha256:"):
             (path,) = fetch(mnist.mnist_npz_files(str(isolated)), str(isolated))
-    assert path == isolated / "mnist" / "mnist.npz" and keras_copy.stat().st_size == len(fixture.files["mnist/mnist.npz"]) - 100
+    assert (
+        path == isolated / "mnist" / "mnist.npz"
+        and keras_copy.stat().st_size == len(fixture.files["mnist/mnist.npz"]) - 100
+    )
 
 
 # --- same pixels as the course: keras.utils.image_dataset_from_directory -----------------------------
+
 
 def write_pictures(root: Path, suffix: str, count: int = 4) -> None:
     rng = np.random.default_rng(9)
     for label in ("cats", "dogs"):
         (root / label).mkdir(parents=True)
         for index in range(count):
-            image = fixtures.photo(rng, int(rng.integers(90, 200)), int(rng.integers(80, 190)), label == "cats")
+            image = fixtures.photo(
+                rng, int(rng.integers(90, 200)), int(rng.integers(80, 190)), label == "cats"
+            )
             if suffix == ".jpg":
-                (root / label / f"{index}.jpg").write_bytes(fixtures.jpeg_bytes(image, quality=int(rng.integers(70, 96))))
+                (root / label / f"{index}.jpg").write_bytes(
+                    fixtures.jpeg_bytes(image, quality=int(rng.integers(70, 96)))
+                )
             else:
                 image.save(root / label / f"{index}.png")
 
@@ -176,8 +214,9 @@ def keras_pixels(root: Path, size: int) -> np.ndarray:
     """The course's pixels: ``image_dataset_from_directory`` (bilinear, no antialias), then x/127.5 − 1."""
     import keras
 
-    data = keras.utils.image_dataset_from_directory(root, image_size=(size, size), batch_size=64, shuffle=False,
-                                                    verbose=False)
+    data = keras.utils.image_dataset_from_directory(
+        root, image_size=(size, size), batch_size=64, shuffle=False, verbose=False
+    )
     return np.concatenate([batch.numpy() for batch, _ in data]) / np.float32(127.5) - np.float32(1.0)
 
 
@@ -204,4 +243,7 @@ def test_jpeg_pixels_differ_from_image_dataset_from_directory_only_by_the_decode
     # measured max |Δ| 7.6 levels of 255 (0.060 in [-1, 1]), mean 1.0 level (0.0078)
     ours, _, _ = read_class_folders(tmp_path / "jpg", 160)
     difference = np.abs(ours - expected)
-    assert difference.max() <= 12 / 127.5 and difference.mean() <= 2 / 127.5, (difference.max(), difference.mean())
+    assert difference.max() <= 12 / 127.5 and difference.mean() <= 2 / 127.5, (
+        difference.max(),
+        difference.mean(),
+    )
