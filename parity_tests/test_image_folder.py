@@ -139,16 +139,6 @@ def no_keras_copy(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
 
 
-def test_download_extracts_into_the_cache_and_is_reused(tmp_path, no_keras_copy):
-    url, size = make_archive(tmp_path)
-    folder = cats_dogs_folder(tmp_path / "cache", url, size)
-    assert folder == tmp_path / "cache" / "cats_and_dogs" / "cats_and_dogs_filtered"
-    assert sorted(p.name for p in (folder / "train").iterdir()) == ["cats", "dogs"]
-    assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]  # no temporary leftovers
-    assert cats_dogs_folder(tmp_path / "cache", "file:///no/such.zip", size) == folder  # cached: no download
-    datamodule = CatsDogsDataModule(source="download", data_dir=str(tmp_path / "cache"), image_size=8)
-    datamodule.setup()
-    assert len(datamodule.splits.x_train) == 8 and "cats vs dogs" in datamodule.source
 
 
 def test_a_checksum_mismatch_leaves_nothing_behind(tmp_path, no_keras_copy):
@@ -158,12 +148,6 @@ def test_a_checksum_mismatch_leaves_nothing_behind(tmp_path, no_keras_copy):
     assert not list((tmp_path / "cache" / "cats_and_dogs").iterdir())
 
 
-def test_a_keras_copy_is_used_in_place(tmp_path, monkeypatch):
-    keras_tree = tmp_path / "keras_home" / "datasets" / "cats_and_dogs_extracted" / "cats_and_dogs_filtered"
-    write_class_folders(keras_tree / "train", per_class=2)
-    write_class_folders(keras_tree / "validation", per_class=2)
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
-    assert cats_dogs_folder(tmp_path / "cache", "file:///no/such.zip") == keras_tree
 
 
 def test_offline_without_a_copy_is_one_line_naming_the_folder_and_the_substitute(tmp_path, no_keras_copy):
