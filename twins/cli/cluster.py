@@ -7,17 +7,26 @@
 3. DBSCAN(eps=1, min_samples=3).
 4. PCA to 2 components, then DBSCAN (default eps 0.5, min_samples 5) on the projection.
 
-All points are the 150 standard-scaled flowers of the shared datamodule (``IrisClusters``).
+All points are the 150 flowers of the shared datamodule (``IrisClusters``): by default the raw
+measurements in cm, which the course clusters (``--scale standard`` standard-scales them first).
+Beside the twins, each k is also fitted the way the course's notebook calls scikit-learn
+(``course_kmeans``); steps 2–4 are the course's own scikit-learn calls on the same points.
 Noise points (DBSCAN label −1) are scored as one more group, as the course does, and drawn grey.
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
 
 KS = range(2, 12)
 MIN_SAMPLES = range(2, 12)
+#: ``KMeans(n_clusters=k)`` as the course calls it. The course sets no ``random_state`` (here: the
+#: seed) and ran with scikit-learn's default of 10 k-means++ starts (``n_init="auto"`` = 1 start
+#: since scikit-learn 1.4), so ``n_init`` is pinned. On the raw points k = 2 and 3 give the same
+#: partition for every seed; from k = 4 on the best of 10 starts depends on the seed.
+COURSE_N_INIT = 10
 
 
 def lloyd_fit(model, points: np.ndarray, batch_size: int, as_input, max_epochs: int = 300) -> np.ndarray:
@@ -41,9 +50,26 @@ def davies_bouldin(points, labels) -> float | None:
     return float(davies_bouldin_score(points, labels)) if len(set(labels.tolist())) >= 2 else None
 
 
-def kmeans_sweep(points: np.ndarray, seed: int, batch_size: int) -> dict:
-    """``{k: {"keras", "lightning", "scikit-learn": {"davies_bouldin", "inertia", "labels"}}}``,
-    every k from the same initial centroids: the first k points of a seeded shuffle."""
+def course_kmeans(points: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """The course's K-Means of ``points`` (n, d): scikit-learn's k-means++, best of
+    ``COURSE_N_INIT`` starts; the cluster of each point, (n,)."""
+    from sklearn.cluster import KMeans as SklearnKMeans
+
+    return SklearnKMeans(n_clusters=k, n_init=COURSE_N_INIT, random_state=seed).fit(points.astype(np.float64)).labels_
+
+
+def scored(points: np.ndarray, labels: np.ndarray, k: int) -> dict:
+    """``{"davies_bouldin", "inertia", "labels"}`` of a partition of ``points`` into clusters 0..k−1."""
+    centers = np.stack([points[labels == c].mean(0) if np.any(labels == c) else np.zeros(points.shape[1]) for c in range(k)])
+    inertia = float(np.square(points.astype(np.float64) - centers[labels]).sum())
+    return {"davies_bouldin": davies_bouldin(points, labels), "inertia": inertia, "labels": labels}
+
+
+def kmeans_sweep(points: np.ndarray, seed: int, batch_size: int, progress=None) -> dict:
+    """``points`` (n, d) float64, the course's values (the twins see them as float32). Returns
+    ``{k: {"keras", "lightning", "scikit-learn", "course": {"davies_bouldin", "inertia", "labels"}}}``.
+    The twins and scikit-learn's Lloyd start every k from the same centroids (the first k points
+    of a seeded shuffle); ``"course"`` is ``course_kmeans``. ``progress(text)`` hears of each k."""
     import torch
     from sklearn.cluster import KMeans as SklearnKMeans
 
@@ -51,9 +77,11 @@ def kmeans_sweep(points: np.ndarray, seed: int, batch_size: int) -> dict:
     import lit_models.kmeans
 
     order = np.random.default_rng(seed).permutation(len(points))
-    shuffled = points[order]
+    shuffled = points[order].astype(np.float32)  # the twins' inputs; scikit-learn's Lloyd gets the same values
     results = {}
     for k in KS:
+        if progress is not None:
+            progress(f"K-Means k={k}: Lightning twin, Keras twin, scikit-learn")
         twins = {
             "lightning": lloyd_fit(lit_models.kmeans.KMeans(points.shape[1], k), shuffled, batch_size, torch.from_numpy),
             "keras": lloyd_fit(keras_models.kmeans.KMeans(points.shape[1], k), shuffled, batch_size, np.asarray),
@@ -64,9 +92,8 @@ def kmeans_sweep(points: np.ndarray, seed: int, batch_size: int) -> dict:
         for name, shuffled_labels in twins.items():
             labels = np.empty_like(shuffled_labels)
             labels[order] = shuffled_labels
-            centers = np.stack([points[labels == c].mean(0) if np.any(labels == c) else np.zeros(points.shape[1]) for c in range(k)])
-            inertia = float(np.square(points - centers[labels]).sum())
-            results[k][name] = {"davies_bouldin": davies_bouldin(points, labels), "inertia": inertia, "labels": labels}
+            results[k][name] = scored(points, labels, k)
+        results[k]["course"] = scored(points, course_kmeans(points, k, seed), k)
     return results
 
 
@@ -91,13 +118,13 @@ def dbscan_scores(points: np.ndarray) -> dict:
     }
 
 
-def summary_record(kmeans: dict, dbscan: dict, source: str) -> dict:
+def summary_record(kmeans: dict, dbscan: dict, source: str, scale: str = "none") -> dict:
     """The JSON of ``twins cluster`` (labels left out, counts of clusters and noise kept)."""
     def groups(labels):
-        return {"clusters": int(len(set(labels.tolist()) - {-1})), "noise": int(np.sum(labels == -1))}
+        return {"clusters": len(set(labels.tolist()) - {-1}), "noise": int(np.sum(labels == -1))}
 
     return {
-        "data": source,
+        "data": source, "scale": scale,
         "kmeans": {str(k): {name: {"davies_bouldin": r["davies_bouldin"], "inertia": r["inertia"]} for name, r in by.items()}
                    for k, by in kmeans.items()},
         "kmeans_twins_agree": all(np.array_equal(by["keras"]["labels"], by["lightning"]["labels"]) for by in kmeans.values()),
@@ -114,11 +141,11 @@ def run(options) -> dict:
 
     from twins.io import write_json
 
-    datamodule = IrisClusters(seed=options.seed)
+    datamodule = IrisClusters(seed=options.seed, scale=options.scale)
     points = datamodule.all_points()
-    kmeans = kmeans_sweep(points, options.seed, options.batch_size)
+    kmeans = kmeans_sweep(points, options.seed, options.batch_size, progress=None if options.quiet else say)
     dbscan = dbscan_scores(points)
-    record = summary_record(kmeans, dbscan, datamodule.source)
+    record = summary_record(kmeans, dbscan, datamodule.source, options.scale)
     print(format_record(record))
     if options.out:
         from twins.plots.clusters import write_pictures
@@ -130,16 +157,26 @@ def run(options) -> dict:
     return record
 
 
+def say(text: str) -> None:
+    """Progress goes to stderr (``--quiet`` silences it); the results go to stdout."""
+    print(text, file=sys.stderr, flush=True)
+
+
 def _score(value) -> str:
     return "—" if value is None else f"{value:.4f}"
 
 
 def format_record(record: dict) -> str:
-    lines = [f"clustering · {record['data']}", "  K-Means, Davies-Bouldin (lower is better) and inertia",
-             f"  {'k':>3}{'keras':>10}{'lightning':>11}{'sklearn':>10}{'inertia (lightning)':>22}"]
+    header = (f"  {'k':>3}{'keras':>10}{'lightning':>11}{'sklearn':>10}{'course':>10}"
+              f"{'inertia (lightning)':>22}{'inertia (course)':>19}")
+    lines = [f"clustering · {record['data']}",
+             "  K-Means, Davies-Bouldin (lower is better) and inertia; sklearn: Lloyd from the twins' start;",
+             f"  course: KMeans(n_clusters=k) as the course calls it ({COURSE_N_INIT} k-means++ starts, random_state=seed)",
+             header]
     for k, by in record["kmeans"].items():
         lines.append(f"  {k:>3}{_score(by['keras']['davies_bouldin']):>10}{_score(by['lightning']['davies_bouldin']):>11}"
-                     f"{_score(by['scikit-learn']['davies_bouldin']):>10}{by['lightning']['inertia']:>22.4f}")
+                     f"{_score(by['scikit-learn']['davies_bouldin']):>10}{_score(by['course']['davies_bouldin']):>10}"
+                     f"{by['lightning']['inertia']:>22.4f}{by['course']['inertia']:>19.4f}")
     lines.append(f"  the twins assign every flower alike for every k: {record['kmeans_twins_agree']}")
     lines.append("  DBSCAN (eps 0.5), Davies-Bouldin by min_samples: " + ", ".join(
         f"{m}: {_score(r['davies_bouldin'])}" for m, r in record["dbscan_min_samples"].items()))

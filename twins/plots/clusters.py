@@ -4,17 +4,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import numpy as np  # noqa: E402
+import numpy as np
 
-from twins.io import save_figure  # noqa: E402
-from twins.plots.curves import COLORS  # noqa: E402
+from twins.io import save_figure
+from twins.plots.curves import COLORS
 
 
 def davies_bouldin_over_k(kmeans: dict, path: Path) -> Path:
     figure, axes = plt.subplots(figsize=(6.5, 4))
     ks = list(kmeans)
-    for name, style in (("keras", "-o"), ("lightning", "--s"), ("scikit-learn", ":x")):
-        axes.plot(ks, [kmeans[k][name]["davies_bouldin"] for k in ks], style, color=COLORS.get(name, "grey"), label=name)
+    lines = (("keras", "-o", "keras"), ("lightning", "--s", "lightning"), ("scikit-learn", ":x", "scikit-learn"),
+             ("course", "-.^", "course: KMeans(n_clusters=k)"))
+    colors = {**COLORS, "scikit-learn": "grey", "course": "tab:green"}
+    for name, style, label in lines:
+        axes.plot(ks, [kmeans[k][name]["davies_bouldin"] for k in ks], style, color=colors[name], label=label)
     axes.set(xlabel="k (clusters)", ylabel="Davies-Bouldin index (lower is better)", title="K-Means on Iris, labels removed")
     axes.grid(alpha=0.3)
     axes.legend()
