@@ -1,12 +1,15 @@
-"""``iris_kmeans``: both twins reach scikit-learn's Lloyd result from the same initial centroids."""
+"""``iris_kmeans``: both twins reach scikit-learn's Lloyd result from the same initial centroids.
+
+The comparison runs on the raw measurements (cm), the course's data and the config's default, and
+on the standard-scaled ones (``--data.scale standard``)."""
 import numpy as np
 import pytest
 import torch
 from sklearn.cluster import KMeans as SklearnKMeans
 
+from twins.models import make_twins
 from twins.training.fit_keras import fit_keras, seed_keras
 from twins.training.fit_lightning import fit_lightning
-from twins.models import make_twins
 from twins.transfer import keras_to_torch
 
 QUIET = {"enable_progress_bar": False, "enable_model_summary": False}
@@ -17,11 +20,13 @@ def first_batch_start(datamodule, k):
     return datamodule.splits.x_train[datamodule.batch_order("train").batches(0)[0][:k]]
 
 
-@pytest.mark.parametrize("seed", [0, 3])
-def test_both_twins_reach_scikit_learns_centroids_and_inertia(seed):
+@pytest.mark.parametrize("seed, scale", [(0, None), (3, None), (0, "standard"), (3, "standard")])
+def test_both_twins_reach_scikit_learns_centroids_and_inertia(seed, scale):
     seed_keras(seed)
-    datamodule, lightning_model, keras_model = make_twins("iris_kmeans", seed=seed)
+    datamodule, lightning_model, keras_model = make_twins("iris_kmeans", seed=seed, data=scale and {"scale": scale})
     x = datamodule.splits.x_train
+    raw = scale is None  # the config's default: the course's raw measurements
+    assert datamodule.scale == ("none" if raw else scale) and bool(x.min() > 0) == raw
     start = first_batch_start(datamodule, 3)
     reference = SklearnKMeans(3, init=start, n_init=1, algorithm="lloyd", tol=0.0, max_iter=300).fit(x.astype(np.float64))
     epochs = reference.n_iter_ + 2  # one Lloyd iteration per epoch, plus margin

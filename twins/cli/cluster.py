@@ -138,7 +138,6 @@ def summary_record(kmeans: dict, dbscan: dict, source: str, scale: str = "none")
 def run(options) -> dict:
     """What ``twins cluster`` does: compute, print, and write the PNGs / JSON that were asked for."""
     from datamodules.iris_clusters import IrisClusters
-
     from twins.io import write_json
 
     datamodule = IrisClusters(seed=options.seed, scale=options.scale)
