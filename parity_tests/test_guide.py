@@ -30,11 +30,15 @@ import torch  # before TensorFlow, always
 import torch.nn.functional as F
 import torchvision
 import lightning as L
+import torchmetrics
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+from lightning.pytorch.callbacks import ModelSummary as ModelSummaryCallback
 from lightning.pytorch.loggers import CSVLogger
+from lightning.pytorch.utilities.model_summary import ModelSummary
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 from torch.utils.data import DataLoader, Dataset, DistributedSampler, TensorDataset
+from torchmetrics.classification import MulticlassAccuracy
 
 import keras  # noqa: E402  - after torch
 import tensorflow as tf  # noqa: E402
@@ -112,6 +116,527 @@ def dtype_name(tensor) -> str:
 
 def count(module) -> int:
     return sum(p.numel() for p in module.parameters())
+
+
+# ---------------------------------------------------------------------------------------------
+# Day 1: Sequential, compile, metrics, summary, fit, history, evaluate, predict, training=False
+# ---------------------------------------------------------------------------------------------
+def quiet_trainer(**options) -> L.Trainer:
+    """A ``Trainer`` that prints, logs and saves nothing (``options`` win)."""
+    defaults = {"logger": False, "enable_checkpointing": False, "enable_progress_bar": False,
+                "enable_model_summary": False}
+    return L.Trainer(**{**defaults, **options})
+
+
+def quietly(call, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Lightning's hints (few workers, small logging interval)
+        return call(*args, **kwargs)
+
+
+def day_one_keras(features=4, hidden=(4, 4), classes=3):
+    """The course's Iris model of the slides: Input(4) → Dense(4, relu) → Dense(4, relu) → Dense(3, softmax)."""
+    dense = [keras.layers.Dense(units, activation="relu") for units in hidden]
+    return keras.Sequential([keras.Input((features,)), *dense, keras.layers.Dense(classes, activation="softmax")])
+
+
+def day_one_net(sizes) -> nn.Sequential:
+    """``nn.Sequential`` of ``nn.Linear(sizes[0], sizes[1])``, ReLU, ``nn.Linear(sizes[2], sizes[3])``, ...:
+    a ReLU between the linear layers, none after the last (logits)."""
+    linears = [nn.Linear(a, b) for a, b in zip(sizes[::2], sizes[1::2])]
+    layers = [module for linear in linears[:-1] for module in (linear, nn.ReLU())]
+    return nn.Sequential(*layers, linears[-1])
+
+
+class NetModule(L.LightningModule):
+    """A LightningModule that only wraps an ``nn.Sequential``: ``forward(x)`` returns ``self.net(x)``."""
+
+    def __init__(self, net: nn.Sequential):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class SequentialModule(L.LightningModule):
+    """The day-1 LightningModule: an ``nn.Sequential`` of logits, cross-entropy, SGD and a
+    torchmetrics accuracy, loss and accuracy logged per epoch. Inputs (batch, features), labels (batch,)."""
+
+    def __init__(self, net: nn.Sequential, learning_rate=0.01, num_classes=3):
+        super().__init__()
+        self.net = net
+        self.learning_rate = learning_rate
+        self.accuracy = torchmetrics.Accuracy(task="multiclass", num_classes=num_classes)
+
+    def forward(self, x):
+        return self.net(x)
+
+    def training_step(self, batch, batch_idx):
+        x, y = batch
+        logits = self(x)
+        loss = F.cross_entropy(logits, y)
+        self.accuracy(logits, y)
+        self.log("loss", loss, on_step=False, on_epoch=True)
+        self.log("accuracy", self.accuracy, on_step=False, on_epoch=True)
+        return loss
+
+    def configure_optimizers(self):
+        return torch.optim.SGD(self.parameters(), lr=self.learning_rate)
+
+
+def copy_dense_stack(keras_model, net: nn.Sequential) -> None:
+    """Every Dense kernel and bias of ``keras_model`` into the ``nn.Linear`` layers of ``net``, in order."""
+    dense = [layer for layer in keras_model.layers if isinstance(layer, keras.layers.Dense)]
+    linear = [module for module in net if isinstance(module, nn.Linear)]
+    assert len(dense) == len(linear)
+    for layer, module in zip(dense, linear):
+        kernel, bias = layer.get_weights()
+        set_parameter(module.weight, kernel.T), set_parameter(module.bias, bias)
+
+
+@check("sequential")
+def check_sequential(row):
+    features = int(row.given("keras", r"keras\.Input\(\({n},\)\)"))
+    hidden = tuple(int(v) for v in row.given(
+        "keras", r'layers\.Dense\({n}, activation="relu"\), layers\.Dense\({n}, activation="relu"\)'))
+    classes = int(row.given("keras", r'layers\.Dense\({n}, activation="softmax"\)'))
+    sizes = [int(v) for v in row.claim("torch", r"nn\.Sequential\(nn\.Linear\({n}, {n}\), nn\.ReLU\(\), "
+                                               r"nn\.Linear\({n}, {n}\), nn\.ReLU\(\), nn\.Linear\({n}, {n}\)\)")]
+    parameters = row.claim("notes", r"both have {n} parameters")
+    dim = int(row.claim("notes", r"dim=-{n}\)"))
+    row.mentions("torch", "L.LightningModule"), row.mentions("torch", "returns self.net(x)")
+    keras.utils.set_random_seed(50)
+    keras_model = day_one_keras(features, hidden, classes)
+    module = SequentialModule(day_one_net(sizes))
+    expect(parameters, keras_model.count_params(), "the Keras model's parameter count")
+    expect(parameters, count(module), "the LightningModule's parameter count")
+    copy_dense_stack(keras_model, module.net)
+    x = rng(50).standard_normal((6, features)).astype(np.float32)
+    logits = module(as_tensor(x)).detach()
+    assert close(F.softmax(logits, dim=-dim), keras_model(x)), "softmax of the logits = the Keras output"
+    assert not close(logits, keras_model(x)), "the LightningModule returns logits, not probabilities"
+
+
+@functools.cache
+def one_epoch_of_both(learning_rate: float, num_classes: int, samples: int):
+    """From the same weights: one Keras ``fit`` epoch of the course's compiled model and one
+    ``Trainer.fit`` epoch of ``SequentialModule``, one batch of ``samples``. Returns the Keras
+    history, Lightning's callback metrics and both models' weights afterwards."""
+    keras.utils.set_random_seed(51)
+    keras_model = day_one_keras()
+    keras_model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    module = SequentialModule(day_one_net((4, 4, 4, 4, 4, 3)), learning_rate, num_classes)
+    copy_dense_stack(keras_model, module.net)
+    x = rng(51).standard_normal((samples, 4)).astype(np.float32)
+    y = rng(52).integers(0, 3, samples)
+    history = keras_model.fit(x, y, batch_size=samples, epochs=1, shuffle=False, verbose=0).history
+    trainer = quiet_trainer(max_epochs=1)
+    quietly(trainer.fit, module, DataLoader(TensorDataset(as_tensor(x), torch.from_numpy(y)), batch_size=samples))
+    keras_weights = [w for layer in keras_model.layers for w in layer.get_weights()]
+    torch_weights = [p.detach().numpy() for p in module.net.parameters()]
+    return history, {k: v.item() for k, v in trainer.callback_metrics.items()}, keras_weights, torch_weights
+
+
+@check("compile")
+def check_compile(row):
+    for text in ('optimizer="sgd"', 'loss="sparse_categorical_crossentropy"', 'metrics=["accuracy"]'):
+        row.mentions("keras", text)  # the strings one_epoch_of_both compiles with
+    rate = float(row.claim("torch", r"torch\.optim\.SGD\(self\.parameters\(\), lr={n}\)"))
+    row.mentions("torch", "loss = F.cross_entropy(self(x), y)")
+    num_classes = int(row.claim("torch", r'torchmetrics\.Accuracy\(task="multiclass", num_classes={n}\)'))
+    samples = int(row.given("notes", r"one batch of {n}"))
+    assert num_classes == day_one_keras().output_shape[-1], "one class per output of the model"
+    history, metrics, keras_weights, torch_weights = one_epoch_of_both(rate, num_classes, samples)
+    assert metrics["loss"] == pytest.approx(history["loss"][0], rel=1e-5)
+    assert metrics["accuracy"] == pytest.approx(history["accuracy"][0], abs=1e-7)
+    for keras_weight, torch_weight in zip(keras_weights, torch_weights):
+        torch_weight = torch_weight.T if torch_weight.ndim == 2 else torch_weight
+        assert close(torch_weight, keras_weight, atol=1e-6), "the same new weights"
+
+
+@functools.cache
+def epoch_accuracy_logged(predictions: tuple, labels: tuple, num_classes: int, batch_size: int) -> tuple:
+    """``(logged epoch accuracy, mean of the batch accuracies)`` of a LightningModule that logs a
+    torchmetrics ``Accuracy`` object on fixed one-hot outputs, batches of ``batch_size``."""
+    class Logged(L.LightningModule):
+        def __init__(self):
+            super().__init__()
+            self.weight = nn.Parameter(torch.zeros(1))
+            self.accuracy = torchmetrics.Accuracy(task="multiclass", num_classes=num_classes)
+            self.per_batch = []
+
+        def training_step(self, batch, batch_idx):
+            outputs, targets = batch
+            self.per_batch.append(self.accuracy(outputs, targets).item())
+            self.log("accuracy", self.accuracy, on_epoch=True)
+            return (self.weight * 0).sum()
+
+        def configure_optimizers(self):
+            return torch.optim.SGD(self.parameters(), lr=0.0)
+
+    outputs = F.one_hot(torch.tensor(predictions), num_classes).float()
+    module, trainer = Logged(), quiet_trainer(max_epochs=1)
+    quietly(trainer.fit, module, DataLoader(TensorDataset(outputs, torch.tensor(labels)), batch_size=batch_size))
+    return trainer.callback_metrics["accuracy"].item(), float(np.mean(module.per_batch))
+
+
+@check("accuracy-average")
+def check_accuracy_average(row):
+    predictions = tuple(int(v) for v in row.given("keras", r"predictions {n}, {n}, {n}, {n}, {n}, {n} against"))
+    labels = tuple(int(v) for v in row.given("keras", r"labels {n}, {n}, {n}, {n}, {n}, {n} score"))
+    keras_score = row.claim("keras", r"score {n}")
+    micro_classes = int(row.claim("torch", r'torchmetrics\.Accuracy\(task="multiclass", num_classes={n}\)'))
+    same = row.claim("torch", r"the same {n};")
+    macro_classes = int(row.claim("torch", r"MulticlassAccuracy\(num_classes={n}\)"))
+    macro = row.claim("torch", r"by default\): {n}")
+    row.mentions("keras", 'metrics=["accuracy"]'), row.mentions("torch", 'average="macro"')
+    classes = max(predictions + labels) + 1
+    assert micro_classes == macro_classes == classes, "num_classes is the number of classes"
+    outputs = np.eye(classes, dtype=np.float32)[list(predictions)]  # a largest output at each prediction
+    model = keras.Sequential([keras.Input((classes,)), keras.layers.Identity()])
+    model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    expect(keras_score, model.evaluate(outputs, np.array(labels), verbose=0, return_dict=True)["accuracy"],
+           "Keras' accuracy")
+    p, t = torch.tensor(predictions), torch.tensor(labels)
+    expect(same, torchmetrics.Accuracy(task="multiclass", num_classes=micro_classes)(p, t), "torchmetrics.Accuracy")
+    expect(macro, MulticlassAccuracy(num_classes=macro_classes)(p, t), "MulticlassAccuracy's default")
+    row.mentions("notes", 'average="micro"')
+    expect(keras_score, MulticlassAccuracy(num_classes=macro_classes, average="micro")(p, t), "average='micro'")
+    row.mentions("notes", 'self.log("accuracy", self.accuracy, on_epoch=True)')
+    logged, batch_mean = epoch_accuracy_logged(predictions, labels, micro_classes, batch_size=4)
+    expect(keras_score, logged, "the logged metric object over the epoch (batches of 4 and 2)")
+    assert not agrees(keras_score, batch_mean), "not the mean of the batch accuracies"
+
+
+@check("model-summary")
+def check_model_summary(row):
+    printed_total = row.claim("keras", r"Total params: {n}")
+    counted = row.claim("keras", r"count_params\(\) returns {n}")
+    depth = row.claim("torch", r"to depth {n}")
+    torch_parameters = row.claim("torch", r"one row of {n} parameters")
+    inner_depth = int(row.given("torch", r"max_depth={n}\)"))
+    features = int(row.given("notes", r"over {n} features"))
+    trainable, non_trainable = row.claim("notes", r"has {n} trainable and {n} non-trainable weights")
+    torch_features = int(row.given("notes", r"nn\.BatchNorm1d\({n}\)"))
+    bn_parameters, statistics, counter = row.claim("notes", r"has {n} parameters and {n} \+ {n} buffers")
+    keras_model = day_one_keras()
+    lines = []
+    keras_model.summary(print_fn=lambda text, line_break=None: lines.append(text))
+    total = re.search(r"Total params: ([\d,]+)", "\n".join(lines))
+    expect(printed_total, int(total.group(1).replace(",", "")), "the total printed by summary()")
+    expect(counted, keras_model.count_params(), "count_params()")
+    summaries = [c for c in quiet_trainer(enable_model_summary=True).callbacks if isinstance(c, ModelSummaryCallback)]
+    assert len(summaries) == 1, "Trainer.fit prints a model summary by default"
+    expect(depth, summaries[0]._max_depth, "the depth of the Trainer's summary")
+    module = NetModule(day_one_net((4, 4, 4, 4, 4, 3)))
+    outer = ModelSummary(module, max_depth=int(depth))
+    assert outer.layer_names == ["net"]
+    expect(torch_parameters, outer.param_nums[0], "the net's row")
+    expect(torch_parameters, sum(p.numel() for p in module.parameters()), "sum(p.numel())")
+    inner = ModelSummary(module, max_depth=inner_depth)
+    assert inner.layer_names == ["net"] + [f"net.{i}" for i in range(len(module.net))], "the layers inside"
+    layer = keras.layers.BatchNormalization()
+    layer.build((None, features))
+    expect(trainable, sum(w.numpy().size for w in layer.trainable_weights), "BatchNormalization's trainable weights")
+    expect(non_trainable, sum(w.numpy().size for w in layer.non_trainable_weights), "its non-trainable weights")
+    batchnorm = nn.BatchNorm1d(torch_features)
+    expect(bn_parameters, sum(p.numel() for p in batchnorm.parameters()), "BatchNorm1d's parameters")
+    buffers = dict(batchnorm.named_buffers())
+    expect(counter, buffers.pop("num_batches_tracked").numel(), "num_batches_tracked")
+    expect(statistics, sum(b.numel() for b in buffers.values()), "its running statistics")
+
+
+class FitRecorder(L.LightningModule):
+    """One weight; records the inputs of every training batch ``(epoch, values)`` and of every
+    validation batch outside the sanity check. Batches ``(x, y)``, x (batch, 1)."""
+
+    def __init__(self):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(1))
+        self.trained, self.validated = [], []
+
+    def training_step(self, batch, batch_idx):
+        x, y = batch
+        self.trained.append((self.current_epoch, x.flatten().int().tolist()))
+        return ((self.weight * x - y) ** 2).mean()
+
+    def validation_step(self, batch, batch_idx):
+        if not self.trainer.sanity_checking:
+            self.validated.append((self.current_epoch, batch[0].flatten().int().tolist()))
+
+    def configure_optimizers(self):
+        return torch.optim.SGD(self.parameters(), lr=0.0)
+
+
+@functools.cache
+def lightning_fit_with_tail(samples, max_epochs, train_end, train_batch, val_start, val_batch):
+    """``Trainer(max_epochs).fit`` on ``x[:train_end]`` (shuffled) and ``x[val_start:]``, x = 0..samples−1;
+    returns the epochs run and the recorded training and validation batches."""
+    x = torch.arange(samples, dtype=torch.float32)[:, None]
+    train = DataLoader(TensorDataset(x[:train_end], x[:train_end]), batch_size=train_batch, shuffle=True)
+    val = DataLoader(TensorDataset(x[val_start:], x[val_start:]), batch_size=val_batch)
+    module, trainer = FitRecorder(), quiet_trainer(max_epochs=max_epochs)
+    quietly(trainer.fit, module, train, val)
+    return trainer.current_epoch, module.trained, module.validated
+
+
+@check("fit-basics")
+def check_fit_basics(row):
+    epochs = int(row.claim("keras", r"epochs={n}, batch_size"))
+    keras_batch = int(row.claim("keras", r"batch_size={n}, validation_split"))
+    fraction = float(row.given("keras", r"validation_split={n}\)"))
+    samples = int(row.given("keras", r"on {n} samples"))
+    first, batches, last = row.claim("keras", r"the first {n} in {n} batches per epoch and validates on the last {n}")
+    max_epochs = int(row.claim("torch", r"L\.Trainer\(max_epochs={n}\)"))
+    train_x, train_y, train_batch = (int(v) for v in row.claim(
+        "torch", r"TensorDataset\(x\[:{n}\], y\[:{n}\]\), batch_size={n}, shuffle=True"))
+    val_x, val_y, val_batch = (int(v) for v in row.claim("torch", r"TensorDataset\(x\[{n}:\], y\[{n}:\]\), batch_size={n}\)"))
+    one, notes_fraction = (float(v) for v in row.claim("notes", r"floor\(n·\({n} − {n}\)\)"))
+    model, history, _, _, per_epoch = recorded_fit(samples=samples, epochs=epochs, batch_size=keras_batch,
+                                                   validation_split=fraction)
+    assert len(history.history["val_loss"]) == len(per_epoch) == epochs, "epochs = epochs run"
+    keras_epochs = [model.trained[sum(per_epoch[:e]):sum(per_epoch[:e + 1])] for e in range(epochs)]
+    keras_train = sorted(v for batch in keras_epochs[0] for v in batch)
+    expect(first, len(keras_train), "the samples fit trains on per epoch")
+    assert keras_train == list(range(len(keras_train))), "the first ones"
+    expect(batches, per_epoch[0], "fit's batches per epoch")
+    expect(last, len(model.validated[0]), "the samples fit validates on")
+    assert math.floor(samples * (one - notes_fraction)) == len(keras_train), "the tail starts at floor(n·(1 − f))"
+    assert train_x == train_y and val_x == val_y, "inputs and targets split alike"
+    ran, trained, validated = lightning_fit_with_tail(samples, max_epochs, train_x, train_batch, val_x, val_batch)
+    assert val_batch == train_batch == keras_batch, "both loaders take fit's batch_size"
+    larger = recorded_fit(samples=200, epochs=1, batch_size=keras_batch, validation_split=fraction)[0]
+    assert len(larger.validated[0]) == val_batch, "fit validates in batches of batch_size too"
+    assert ran == max_epochs == epochs, "max_epochs ↔ epochs"
+    for epoch, keras_batches in enumerate(keras_epochs):
+        lightning_batches = [values for e, values in trained if e == epoch]
+        assert [len(b) for b in lightning_batches] == [len(b) for b in keras_batches], "the same batch sizes"
+        assert sorted(v for batch in lightning_batches for v in batch) == keras_train, "the same training samples"
+    assert [values for e, values in validated if e == 0] == [model.validated[0]], "the same held-out tail, in order"
+
+
+@functools.cache
+def lightning_epoch_loss(targets: tuple, batch_size: int, on_epoch: bool, epochs: int = 1, log_dir: str | None = None):
+    """The logged ``loss`` after ``epochs`` of a model whose batch loss is mean(y²) (weight 0, lr 0),
+    logged with ``on_step=False, on_epoch=True`` or with ``training_step``'s defaults."""
+    class LossLogger(FitRecorder):
+        def training_step(self, batch, batch_idx):
+            loss = super().training_step(batch, batch_idx)
+            if on_epoch:
+                self.log("loss", loss, on_step=False, on_epoch=True)
+            else:
+                self.log("loss", loss)
+            return loss
+
+    y = torch.tensor(targets, dtype=torch.float32)[:, None]
+    logger = CSVLogger(log_dir) if log_dir else False
+    trainer = quiet_trainer(max_epochs=epochs, logger=logger)
+    quietly(trainer.fit, LossLogger(), DataLoader(TensorDataset(torch.zeros_like(y), y), batch_size=batch_size))
+    return trainer.callback_metrics["loss"].item()
+
+
+@check("epoch-metrics")
+def check_epoch_metrics(row):
+    losses = [float(v) for v in row.given("keras", r"batch losses {n}, {n} and {n} on")]
+    sizes = [int(v) for v in row.given("keras", r"batches of {n}, {n} and {n} samples")]
+    keras_mean = row.claim("keras", r"samples give {n}")
+    torch_mean = row.claim("torch", r"weighted mean, {n} \(")
+    last = row.claim("torch", r"the last batch's {n}")
+    plain = row.claim("notes", r"would be {n};")
+    row.mentions("torch", 'self.log("loss", loss, on_step=False, on_epoch=True)')
+    row.mentions("torch", "on_step=True, on_epoch=False")
+    batch_size, samples = sizes[0], sum(sizes)
+    assert [min(batch_size, samples - i) for i in range(0, samples, batch_size)] == sizes, "batches of batch_size"
+    targets = tuple(float(v) for loss, size in zip(losses, sizes) for v in [math.sqrt(loss)] * size)  # mse = loss
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, kernel_initializer="zeros")])
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="mse")
+    history = model.fit(np.zeros((samples, 1), np.float32), np.array(targets, np.float32), batch_size=batch_size,
+                        epochs=1, shuffle=False, verbose=0).history
+    expect(keras_mean, history["loss"][0], "fit's epoch loss")
+    expect(torch_mean, lightning_epoch_loss(targets, batch_size, on_epoch=True), "Lightning's on_epoch loss")
+    expect(last, lightning_epoch_loss(targets, batch_size, on_epoch=False), "training_step's default logging")
+    expect(plain, np.mean(losses), "the plain mean of the batch losses")
+    assert not agrees(plain, history["loss"][0]), "Keras weights by the batch sizes"
+    with tempfile.TemporaryDirectory() as directory:
+        lightning_epoch_loss(targets, batch_size, on_epoch=True, epochs=2, log_dir=directory)
+        rows = (Path(directory) / "lightning_logs/version_0/metrics.csv").read_text().splitlines()
+        assert rows[0].split(",").count("loss") == 1 and len(rows) == 1 + 2, "CSVLogger: one row per epoch"
+    lightning_epoch_loss.cache_clear()  # the temporary folder is gone
+
+
+class LinearTestModule(L.LightningModule):
+    """``nn.Linear(4, 1)``; its ``test_step`` logs the MSE with the defaults and records each batch's
+    size, mode and whether gradients were on."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(4, 1)
+        self.seen = []
+
+    def forward(self, x):
+        return self.linear(x)
+
+    def test_step(self, batch, batch_idx):
+        x, y = batch
+        loss = F.mse_loss(self(x), y)
+        self.seen.append((len(x), self.training, torch.is_grad_enabled(), loss.item()))
+        self.log("test_loss", loss)
+
+
+@check("evaluate-test")
+def check_evaluate_test(row):
+    keras_batch = row.claim("keras", r"in batches of {n}, in inference")
+    torch_batch = int(row.claim("torch", r"DataLoader\(test_set, batch_size={n}\)\)"))
+    samples = int(row.given("notes", r"on {n} samples"))
+    first, rest = row.claim("notes", r"batches of {n} and {n}\)")
+    row.mentions("torch", 'self.log("test_loss", loss)'), row.mentions("keras", "return_dict=True")
+    recorder = BatchRecorder()
+    recorder.compile(run_eagerly=True)
+    recorder.evaluate(np.zeros((samples, 1), np.float32), np.arange(samples, dtype=np.float32), verbose=0)
+    keras_sizes = [len(batch) for batch in recorder.validated]
+    expect(keras_batch, keras_sizes[0], "evaluate's batch size")
+    expect(first, keras_sizes[0], "the first batch"), expect(rest, keras_sizes[1], "the second batch")
+    assert len(keras_sizes) == 2
+    x = rng(53).standard_normal((samples, 4)).astype(np.float32)
+    y = (x @ np.arange(4, dtype=np.float32)[:, None] + rng(54).standard_normal((samples, 1))).astype(np.float32)
+    keras.utils.set_random_seed(53)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile(loss="mse")
+    keras_loss = model.evaluate(x, y, verbose=0, return_dict=True)["loss"]
+    module = LinearTestModule()
+    copy_dense_stack(model, nn.Sequential(module.linear))
+    results = quietly(quiet_trainer().test, module, DataLoader(TensorDataset(as_tensor(x), as_tensor(y)),
+                                                                batch_size=torch_batch), verbose=False)
+    assert len(results) == 1 and set(results[0]) == {"test_loss"}, "one dict per dataloader"
+    assert results[0]["test_loss"] == pytest.approx(keras_loss, rel=1e-5)
+    assert [size for size, *_ in module.seen] == keras_sizes, "the same batches"
+    assert all(not training and not grad for _, training, grad, _ in module.seen), "eval() mode, no gradients"
+    assert not np.isclose(np.mean([loss for *_, loss in module.seen]), keras_loss, rtol=1e-3), "weighted, not plain"
+
+    class NoTestStep(L.LightningModule):
+        def forward(self, x):
+            return x
+
+    with pytest.raises(Exception, match="test_step"):
+        quietly(quiet_trainer().test, NoTestStep(), DataLoader(as_tensor(x)), verbose=False)
+
+
+class PredictSizes(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.sizes = []
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self.sizes.append(len(logs["outputs"]))
+
+
+@check("predict")
+def check_predict(row):
+    keras_batch = row.claim("keras", r"in batches of {n} in inference")
+    torch_batch = int(row.claim("torch", r"DataLoader\(x, batch_size={n}\)\)"))
+    samples = int(row.given("notes", r"for {n} samples"))
+    tensors, first, rest = row.claim("notes", r"{n} tensors of {n} and {n} rows")
+    row.mentions("torch", "torch.cat(outputs)"), row.mentions("torch", "with torch.no_grad(): model(x)")
+    keras.utils.set_random_seed(55)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), keras.layers.Dropout(0.5)])
+    x = rng(55).standard_normal((samples, 4)).astype(np.float32)
+    sizes = PredictSizes()
+    predicted = model.predict(x, verbose=0, callbacks=[sizes])
+    assert isinstance(predicted, np.ndarray) and predicted.shape == (samples, 3), "one array of all outputs"
+    expect(keras_batch, sizes.sizes[0], "predict's batch size")
+    assert close(predicted, model(x, training=False), atol=1e-6), "inference mode: dropout off"
+    module = SequentialModule(nn.Sequential(nn.Linear(4, 3), nn.Dropout(0.5)))
+    copy_dense_stack(model, module.net)
+    outputs = quietly(quiet_trainer().predict, module, DataLoader(as_tensor(x), batch_size=torch_batch))
+    expect(tensors, len(outputs), "the tensors trainer.predict returns")
+    expect(first, len(outputs[0]), "the first tensor's rows"), expect(rest, len(outputs[1]), "the second's")
+    assert [len(o) for o in outputs] == sizes.sizes, "the batches of Keras' predict"
+    joined = torch.cat(outputs)
+    module.eval()
+    with torch.no_grad():
+        direct = module(as_tensor(x))
+    assert not direct.requires_grad and torch.equal(joined, direct), "both ways alike"
+    assert close(joined, predicted, atol=1e-6), "the Keras values"
+    module.train()
+    assert not close(module(as_tensor(x)).detach(), direct), "in training mode dropout would be on"
+
+
+@functools.cache
+def lightning_modes() -> dict:
+    """``{stage: {(module.training, gradients enabled)}}`` seen by a LightningModule's steps in fit, test, predict."""
+    class ModeRecorder(FitRecorder):
+        def __init__(self):
+            super().__init__()
+            self.modes = {}
+
+        def record(self, stage):
+            self.modes.setdefault(stage, set()).add((self.training, torch.is_grad_enabled()))
+
+        def training_step(self, batch, batch_idx):
+            self.record("train")
+            return super().training_step(batch, batch_idx)
+
+        def validation_step(self, batch, batch_idx):
+            self.record("validation")
+
+        def test_step(self, batch, batch_idx):
+            self.record("test")
+
+        def predict_step(self, batch, batch_idx):
+            self.record("predict")
+            return batch[0]
+
+    x = torch.arange(4.0)[:, None]
+    data = DataLoader(TensorDataset(x, x), batch_size=2)
+    module, trainer = ModeRecorder(), quiet_trainer(max_epochs=2)
+    quietly(trainer.fit, module, data, data)
+    quietly(trainer.test, module, data, verbose=False)
+    quietly(trainer.predict, module, data)
+    return module.modes
+
+
+@check("training-mode")
+def check_training_mode(row):
+    mean, variance = row.claim("keras", r"moving mean {n} and variance {n}:")
+    one, epsilon = row.claim("keras", r"x/√\({n} \+ {n}\)")
+    keras_ratio = row.claim("keras", r"= {n}·x;")
+    features = int(row.given("torch", r"nn\.BatchNorm1d\({n}, eps"))
+    torch_epsilon = float(row.claim("torch", r"eps={n}\)"))
+    torch_ratio = row.claim("torch", r"gives {n}·x too")
+    for text in ("model.eval()", "model.train()", "training=False"):
+        row.mentions("torch", text)
+    x = (rng(56).standard_normal((8, features)) + 3).astype(np.float32)
+    layer = keras.layers.BatchNormalization()
+    layer.build((None, features))
+    expect(mean, np.unique(layer.moving_mean.numpy()).item(), "a fresh moving mean")
+    expect(variance, np.unique(layer.moving_variance.numpy()).item(), "a fresh moving variance")
+    expect(one, np.unique(layer.moving_variance.numpy()).item(), "the variance under the root")
+    expect(epsilon, layer.epsilon, "BatchNormalization's epsilon")
+    inference = np.asarray(layer(x, training=False))
+    expect(keras_ratio, np.mean(inference / x), "training=False output / input")
+    assert close(inference / x, 1 / math.sqrt(one + epsilon), atol=1e-6), "x/√(1 + ε) for every value"
+    assert close(np.asarray(layer(x)), inference, atol=0), "a plain call is inference"
+    assert close(np.asarray(layer(x, training=True)).mean(0), 0, atol=1e-4), "training=True: batch statistics"
+    assert close(np.asarray(keras.layers.Dropout(0.5)(np.ones((4, 4), np.float32))), 1, atol=0), "Dropout keeps all"
+    trained = nn.BatchNorm1d(features, eps=torch_epsilon)
+    assert trained.training, "a module starts in training mode"
+    plain = trained(as_tensor(x)).detach().numpy()  # (and updates the running statistics)
+    assert close(plain.mean(0), 0, atol=1e-4) and not close(plain, inference, atol=1e-2), "a plain call trains"
+    batchnorm = nn.BatchNorm1d(features, eps=torch_epsilon)
+    batchnorm.eval()
+    output = batchnorm(as_tensor(x))
+    expect(torch_ratio, (output.detach() / as_tensor(x)).mean(), "eval() output / input")
+    assert output.requires_grad, "eval() does not stop gradients"
+    row.mentions("notes", "with torch.no_grad():")
+    with torch.no_grad():
+        assert not batchnorm(as_tensor(x)).requires_grad
+    batchnorm.train()
+    assert batchnorm.training
+    modes = lightning_modes()
+    assert modes["train"] == {(True, True)}, "training: train() with gradients"
+    for stage in ("validation", "test", "predict"):
+        assert modes[stage] == {(False, False)}, f"{stage}: eval() without gradients"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -304,7 +829,7 @@ def check_global_average_pooling(row):
     assert close(nchw(x).mean(dim=dims), expected)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def masked_keras_lstm(pad_id: int):
     """Keras Embedding(mask_zero=True) + LSTM on a right-padded batch and on the unpadded review."""
     keras.utils.set_random_seed(0)
@@ -897,7 +1422,7 @@ class EpochCounter(keras.callbacks.Callback):
         self.batches_per_epoch[-1] += 1
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def recorded_fit(samples=99, epochs=2, verbose=0, seeded=True, **options):
     """A Keras ``fit`` on the targets 0..samples−1; returns the recorder, the history, the printed
     text, the warnings and the batches per epoch. ``seeded``: ``keras.utils.set_random_seed(0)``
@@ -1048,7 +1573,7 @@ def check_fit_validation_split(row):
     one, notes_fraction = (float(v) for v in row.claim("notes", r"floor\(n·\({n} − {n}\)\)"))
     samples = 99
     model = recorded_fit(samples=samples, validation_split=fraction)[0]
-    first_epoch = sorted(sum(model.trained[:3], []))
+    first_epoch = sorted(v for batch in model.trained[:3] for v in batch)
     n_train = math.floor(samples * (one - notes_fraction))
     assert first_epoch == list(range(n_train)), "fit trains on the first floor(n·(1 − f)) samples"
     assert model.validated[0] == list(range(n_train, samples)) == model.validated[1], "the last ones, in order"
@@ -1780,6 +2305,20 @@ def test_a_number_added_to_a_row_is_caught_as_unread():
     row = row_by_check(guide_rows(text.replace(anchor, anchor + " (about 3 times per epoch)")), "dropout")
     CHECKS["dropout"](row)
     assert row.unread() == [("notes", "3")]
+
+
+DAY_ONE = {"sequential": "Sequential", "compile": "compile", "accuracy-average": "metrics=", "model-summary": "summary()",
+           "fit-basics": "model.fit(", "epoch-metrics": "history", "evaluate-test": "evaluate(",
+           "predict": "predict(", "training-mode": "training=False"}
+
+
+def test_the_day_one_section_covers_the_courses_first_steps():
+    """Issue 15: the basics a participant meets first each have their row (and so their check)."""
+    rows = [row for row in guide_rows() if row.section.startswith("Day 1")]
+    assert {row.check for row in rows} == set(DAY_ONE)
+    for row in rows:
+        assert DAY_ONE[row.check] in row.text("keras"), f"row `{row.check}` is about {DAY_ONE[row.check]}"
+    assert guide_rows()[0].section.startswith("Day 1"), "the guide opens with them"
 
 
 def test_the_stated_versions_are_the_installed_ones():
