@@ -6,6 +6,7 @@ default (``scale="none"``); ``scale="standard"`` standard-scales them first, lik
 (fitted per ``preprocess_fit``). ``species`` and ``petal_cm`` are kept aside for the clustering
 workflow's pictures and scores (``twins/cli/cluster.py``).
 """
+
 from __future__ import annotations
 
 from typing import Literal

@@ -4,6 +4,7 @@ The course clusters the **raw** Iris measurements (cm) with scikit-learn; that i
 and ``--scale standard`` is the named alternative. The course's own calls are written out below as
 its notebook writes them (``COURSE_*``), and the numbers the README states beside ours are pinned.
 """
+
 import json
 
 import numpy as np
@@ -22,8 +23,18 @@ from twins.models import make_datamodule
 #: What the course's notebook prints on the raw measurements (scikit-learn 1.9, float64), as the
 #: README states it. K-Means: the course's KMeans(n_clusters=k) for k = 2, 3, the same for any seed.
 COURSE_KMEANS_DB = {2: 0.4043, 3: 0.6620}
-COURSE_DBSCAN_DB = {2: 5.8546, 3: 2.9507, 4: 1.7347, 5: 7.2224, 6: 3.1611, 7: 4.5583, 8: 4.0572,
-                    9: 4.2026, 10: 3.7538, 11: 2.5495}
+COURSE_DBSCAN_DB = {
+    2: 5.8546,
+    3: 2.9507,
+    4: 1.7347,
+    5: 7.2224,
+    6: 3.1611,
+    7: 4.5583,
+    8: 4.0572,
+    9: 4.2026,
+    10: 3.7538,
+    11: 2.5495,
+}
 COURSE_BEST = {"min_samples": 4, "clusters": 3, "noise": 13}
 COURSE_EPS1 = {"davies_bouldin": 0.3828, "clusters": 2, "noise": 0}
 COURSE_PCA = {"davies_bouldin": 8.3114, "clusters": 2, "noise": 7}
@@ -32,18 +43,30 @@ COURSE_PCA = {"davies_bouldin": 8.3114, "clusters": 2, "noise": 7}
 def course_notebook(x: np.ndarray, seed: int = 0) -> dict:
     """The course's cells, written independently of ``twins/cli/cluster.py``: the same numbers the
     notebook prints (Davies-Bouldin rounded to 4 places, clusters and noise per DBSCAN run)."""
-    def dbscan(labels, points):
-        return {"davies_bouldin": round(davies_bouldin_score(points, labels), 4),
-                "clusters": len(set(labels) - {-1}), "noise": int((labels == -1).sum())}
 
-    kmeans = {k: round(davies_bouldin_score(x, KMeans(n_clusters=k, n_init=10, random_state=seed).fit(x).labels_), 4)
-              for k in (2, 3)}
+    def dbscan(labels, points):
+        return {
+            "davies_bouldin": round(davies_bouldin_score(points, labels), 4),
+            "clusters": len(set(labels) - {-1}),
+            "noise": int((labels == -1).sum()),
+        }
+
+    kmeans = {
+        k: round(
+            davies_bouldin_score(x, KMeans(n_clusters=k, n_init=10, random_state=seed).fit(x).labels_), 4
+        )
+        for k in (2, 3)
+    }
     sweep = {m: dbscan(DBSCAN(min_samples=m).fit(x).labels_, x) for m in range(2, 12)}
     best = min(sweep, key=lambda m: sweep[m]["davies_bouldin"])
     x_pca = PCA(n_components=2).fit_transform(x)
-    return {"kmeans": kmeans, "sweep": sweep, "best": {"min_samples": best, **{k: sweep[best][k] for k in ("clusters", "noise")}},
-            "eps1": dbscan(DBSCAN(eps=1, min_samples=3).fit(x).labels_, x),
-            "pca": dbscan(DBSCAN().fit(x_pca).labels_, x_pca)}
+    return {
+        "kmeans": kmeans,
+        "sweep": sweep,
+        "best": {"min_samples": best, **{k: sweep[best][k] for k in ("clusters", "noise")}},
+        "eps1": dbscan(DBSCAN(eps=1, min_samples=3).fit(x).labels_, x),
+        "pca": dbscan(DBSCAN().fit(x_pca).labels_, x_pca),
+    }
 
 
 def run_cluster(capsys, tmp_path, *options):
@@ -52,24 +75,42 @@ def run_cluster(capsys, tmp_path, *options):
     return code, captured.out, captured.err, json.loads((tmp_path / "scores.json").read_text())
 
 
-def test_cluster_command_scores_both_twins_like_scikit_learn_and_writes_pictures(capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr(clustering, "KS", range(2, 5))  # the command sweeps 2..11; three k keep the test short
+def test_cluster_command_scores_both_twins_like_scikit_learn_and_writes_pictures(
+    capsys, tmp_path, monkeypatch
+):
+    # the command sweeps 2..11; three k keep the test short
+    monkeypatch.setattr(clustering, "KS", range(2, 5))
     code, out, err, record = run_cluster(capsys, tmp_path, "--out", str(tmp_path))
     assert code == 0 and "Davies-Bouldin" in out
     assert record["scale"] == "none" and "raw measurements" in record["data"] and "raw measurements" in out
     assert record["kmeans_twins_agree"] is True
     for by in record["kmeans"].values():
-        assert by["keras"]["davies_bouldin"] == by["lightning"]["davies_bouldin"] == by["scikit-learn"]["davies_bouldin"]
+        assert (
+            by["keras"]["davies_bouldin"]
+            == by["lightning"]["davies_bouldin"]
+            == by["scikit-learn"]["davies_bouldin"]
+        )
         assert np.isclose(by["keras"]["inertia"], by["scikit-learn"]["inertia"], rtol=1e-6)
-        assert by["course"]["inertia"] <= by["scikit-learn"]["inertia"] * (1 + 1e-9)  # 10 k-means++ starts vs one
+        assert by["course"]["inertia"] <= by["scikit-learn"]["inertia"] * (
+            1 + 1e-9
+        )  # 10 k-means++ starts vs one
     assert set(record["dbscan_min_samples"]) == {str(m) for m in range(2, 12)}
     best = record["dbscan_best_min_samples"]
-    scored = [r["davies_bouldin"] for r in record["dbscan_min_samples"].values() if r["davies_bouldin"] is not None]
+    scored = [
+        r["davies_bouldin"] for r in record["dbscan_min_samples"].values() if r["davies_bouldin"] is not None
+    ]
     assert record["dbscan_min_samples"][str(best)]["davies_bouldin"] == min(scored)
     assert [line for line in err.splitlines() if line.startswith("K-Means k=")] == [
-        f"K-Means k={k}: Lightning twin, Keras twin, scikit-learn" for k in range(2, 5)], "progress, one line per k"
-    for name in ("kmeans_davies_bouldin", "kmeans_k2_keras", "kmeans_k3_lightning", "dbscan_best",
-                 "dbscan_eps1_min_samples3", "pca_dbscan"):
+        f"K-Means k={k}: Lightning twin, Keras twin, scikit-learn" for k in range(2, 5)
+    ], "progress, one line per k"
+    for name in (
+        "kmeans_davies_bouldin",
+        "kmeans_k2_keras",
+        "kmeans_k3_lightning",
+        "dbscan_best",
+        "dbscan_eps1_min_samples3",
+        "pca_dbscan",
+    ):
         assert (tmp_path / f"{name}.png").stat().st_size > 1000
 
 
@@ -77,18 +118,24 @@ def test_quiet_drops_the_progress_and_keeps_the_result(capsys, tmp_path, monkeyp
     monkeypatch.setattr(clustering, "KS", range(2, 4))
     code, out, err, record = run_cluster(capsys, tmp_path, "--quiet")
     assert code == 0 and err == "", "no progress under --quiet"
-    assert "best min_samples = 4" in out and record["dbscan_best_min_samples"] == 4, "the result is still printed"
+    assert "best min_samples = 4" in out and record["dbscan_best_min_samples"] == 4, (
+        "the result is still printed"
+    )
 
 
 def test_the_raw_measurements_are_the_default_of_the_workflow_and_of_iris_kmeans():
     raw = load_iris().data
     points = IrisClusters().all_points()
-    assert points.dtype == np.float64 and np.array_equal(points, raw), "the course's values, unscaled, in float64"
+    assert points.dtype == np.float64 and np.array_equal(points, raw), (
+        "the course's values, unscaled, in float64"
+    )
     datamodule = make_datamodule("iris_kmeans", 0)  # configs/iris_kmeans.yaml
     assert datamodule.scale == "none" and "raw measurements" in datamodule.source
     x_train = datamodule.splits.x_train
     assert x_train.dtype == np.float32 and x_train.shape[1] == 4
-    assert np.isin(x_train.astype(np.float64).round(1), raw.round(1)).all() and x_train.min() > 0.0, "cm, not scaled"
+    assert np.isin(x_train.astype(np.float64).round(1), raw.round(1)).all() and x_train.min() > 0.0, (
+        "cm, not scaled"
+    )
     assert abs(x_train[:, 2].mean() - raw[:, 2].mean()) < 0.5, "petal length around its mean in cm (3.76)"
 
 
@@ -97,7 +144,10 @@ def test_standard_scaling_is_a_named_option(capsys, tmp_path, monkeypatch):
     np.testing.assert_allclose(scaled.mean(0), 0, atol=1e-12)
     np.testing.assert_allclose(scaled.std(0), 1, atol=1e-12)
     x_train = make_datamodule("iris_kmeans", 0, scale="standard").splits.x_train
-    assert x_train.min() < 0.0 and "standard-scaled" in make_datamodule("iris_kmeans", 0, scale="standard").source
+    assert (
+        x_train.min() < 0.0
+        and "standard-scaled" in make_datamodule("iris_kmeans", 0, scale="standard").source
+    )
     monkeypatch.setattr(clustering, "KS", range(2, 3))
     code, out, _, record = run_cluster(capsys, tmp_path, "--scale", "standard", "--quiet")
     assert code == 0 and record["scale"] == "standard" and "standard-scaled" in out
@@ -121,9 +171,14 @@ def test_the_course_numbers_are_reproduced_on_the_raw_measurements():
     assert {m: r["davies_bouldin"] for m, r in course["sweep"].items()} == COURSE_DBSCAN_DB
     assert course["best"] == COURSE_BEST and course["eps1"] == COURSE_EPS1 and course["pca"] == COURSE_PCA
     record = clustering.summary_record({}, clustering.dbscan_scores(IrisClusters().all_points()), "Iris")
-    assert {int(m): round(r["davies_bouldin"], 4) for m, r in record["dbscan_min_samples"].items()} == COURSE_DBSCAN_DB
+    assert {
+        int(m): round(r["davies_bouldin"], 4) for m, r in record["dbscan_min_samples"].items()
+    } == COURSE_DBSCAN_DB
     best = record["dbscan_best_min_samples"]
-    assert {"min_samples": best, **{k: record["dbscan_min_samples"][str(best)][k] for k in ("clusters", "noise")}} == COURSE_BEST
+    assert {
+        "min_samples": best,
+        **{k: record["dbscan_min_samples"][str(best)][k] for k in ("clusters", "noise")},
+    } == COURSE_BEST
     for name, expected in (("dbscan_eps1_min_samples3", COURSE_EPS1), ("pca_dbscan", COURSE_PCA)):
         assert {**record[name], "davies_bouldin": round(record[name]["davies_bouldin"], 4)} == expected
 
@@ -150,5 +205,7 @@ def test_float32_points_would_move_dbscan_off_the_courses_numbers():
 def test_dbscan_eps1_matches_scikit_learn_on_the_shared_points():
     points = IrisClusters().all_points()
     scores = clustering.dbscan_scores(points)
-    np.testing.assert_array_equal(scores["eps1_min_samples3"]["labels"], DBSCAN(eps=1, min_samples=3).fit_predict(points))
+    np.testing.assert_array_equal(
+        scores["eps1_min_samples3"]["labels"], DBSCAN(eps=1, min_samples=3).fit_predict(points)
+    )
     assert points.shape == (150, 4)
