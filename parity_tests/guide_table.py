@@ -15,6 +15,7 @@ number. Each pattern must match exactly once. After a check has run, ``row.unrea
 numbers of the row it neither claimed nor used: the suite requires none, so a number added to a
 row without its check reading it fails the suite.
 """
+
 from __future__ import annotations
 
 import math
@@ -61,12 +62,13 @@ def mutate(token: str) -> str:
     mantissa_end = next((i for i, c in enumerate(token) if c in "eE"), len(token))
     last = max(i for i in range(mantissa_end) if token[i].isdigit())
     digit = token[last]
-    return token[:last] + ("8" if digit == "9" else str(int(digit) + 1)) + token[last + 1:]
+    return token[:last] + ("8" if digit == "9" else str(int(digit) + 1)) + token[last + 1 :]
 
 
 @dataclass
 class Cell:
-    """One cell: its markdown (``raw``) and its text without backticks (``plain``), with the map between them."""
+    """One cell: its markdown (``raw``) and its text without backticks (``plain``), with the map
+    between them."""
 
     raw: str
     plain: str = field(init=False)
@@ -87,7 +89,8 @@ class Cell:
 
 
 class Row:
-    """One table row: ``cells`` by column (``keras``, ``torch``, ``notes``), its ``check`` id and ``references``."""
+    """One table row: ``cells`` by column (``keras``, ``torch``, ``notes``), its ``check`` id and
+    ``references``."""
 
     def __init__(self, section: str, line: int, cells: list[str], check_cell: str):
         self.section, self.line = section, line
@@ -101,7 +104,9 @@ class Row:
         self.references = [t for t in tokens if REFERENCE.match(t)]
         unknown = [t for t in tokens if t not in local and t not in self.references]
         if unknown or len(local) > 1:
-            raise GuideError(f"line {line}: a check cell holds at most one id and test references, got {check_cell!r}")
+            raise GuideError(
+                f"line {line}: a check cell holds at most one id and test references, got {check_cell!r}"
+            )
         self.check = local[0] if local else None
         self.read: set[tuple[str, int]] = set()
         self.claims: list[tuple[str, int, int]] = []
@@ -124,14 +129,18 @@ class Row:
             regex = regex.replace("{n}", f"(?P<n{i}>{_NUMBER})", 1)
         matches = list(re.finditer(regex, cell.plain))
         if len(matches) != 1:
-            raise GuideError(f"row `{self.check}` (line {self.line}): {pattern!r} matches {len(matches)} times "
-                             f"in the {column} column: {cell.plain!r}")
+            raise GuideError(
+                f"row `{self.check}` (line {self.line}): {pattern!r} matches {len(matches)} times "
+                f"in the {column} column: {cell.plain!r}"
+            )
         numbers = cell.numbers()
         values = []
         for i in range(count):
             start, end = matches[0].span(f"n{i}")
             if numbers.get(start) != cell.plain[start:end]:
-                raise GuideError(f"row `{self.check}`: {pattern!r} reads {cell.plain[start:end]!r}, not a whole number")
+                raise GuideError(
+                    f"row `{self.check}`: {pattern!r} reads {cell.plain[start:end]!r}, not a whole number"
+                )
             self.read.add((column, start))
             if claim:
                 self.claims.append((column, start, end))
@@ -149,13 +158,19 @@ class Row:
     def mentions(self, column: str, text: str) -> str:
         """``text`` as written in ``column`` (a name the check then looks up); fails when absent."""
         if text not in self.cells[column].plain:
-            raise GuideError(f"row `{self.check}` (line {self.line}): {text!r} is missing from the {column} column")
+            raise GuideError(
+                f"row `{self.check}` (line {self.line}): {text!r} is missing from the {column} column"
+            )
         return text
 
     def unread(self) -> list[tuple[str, str]]:
         """``(column, number)`` of every number of the row that the check has not read."""
-        return [(column, token) for column in COLUMNS for start, token in self.cells[column].numbers().items()
-                if (column, start) not in self.read]
+        return [
+            (column, token)
+            for column in COLUMNS
+            for start, token in self.cells[column].numbers().items()
+            if (column, start) not in self.read
+        ]
 
     # -- mutations ------------------------------------------------------------------------------
     def mutations(self):
@@ -167,7 +182,10 @@ class Row:
             cells = list(self.raw_cells)
             index = COLUMNS.index(column)
             cells[index] = cell.raw[:raw_start] + mutate(token) + cell.raw[raw_end:]
-            yield f"{column}: {token} -> {mutate(token)}", Row(self.section, self.line, cells, self.check_cell)
+            yield (
+                f"{column}: {token} -> {mutate(token)}",
+                Row(self.section, self.line, cells, self.check_cell),
+            )
 
 
 def split_cells(line: str) -> list[str]:

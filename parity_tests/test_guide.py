@@ -7,6 +7,7 @@ running tiny ``fit``/``Trainer`` loops. ``test_guide_row`` then requires that th
 number of its row, and changes each stated number in turn: the check must fail every time.
 The meta-tests tie the guide's ids, these functions and the referenced tests together.
 """
+
 from __future__ import annotations
 
 import ast
@@ -24,20 +25,24 @@ import warnings
 import zipfile
 from pathlib import Path
 
-import numpy as np
-import pytest
 import torch  # before TensorFlow, always
 import torch.nn.functional as F
 import torchvision
-import lightning as L
-from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
-from lightning.pytorch.loggers import CSVLogger
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 from torch.utils.data import DataLoader, Dataset, DistributedSampler, TensorDataset
 
-import keras  # noqa: E402  - after torch
-import tensorflow as tf  # noqa: E402
+import keras
+import lightning as L
+import numpy as np
+import pytest
+import tensorflow as tf
+import torchmetrics
+from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+from lightning.pytorch.callbacks import ModelSummary as ModelSummaryCallback
+from lightning.pytorch.loggers import CSVLogger
+from lightning.pytorch.utilities.model_summary import ModelSummary
+from torchmetrics.classification import MulticlassAccuracy
 
 from datamodules.core import BatchOrder, keras_validation_split
 from datamodules.torch_adapter import EpochBatchSampler, to_keras_layout, to_torch_layout
@@ -53,11 +58,13 @@ CHECKS = {}
 
 def check(check_id: str):
     """Registers the function that checks the guide's row ``check_id``."""
+
     def register(function):
         if check_id in CHECKS:
             raise ValueError(f"two checks for {check_id!r}")
         CHECKS[check_id] = function
         return function
+
     return register
 
 
@@ -115,6 +122,611 @@ def count(module) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
+# Day 1: Sequential, compile, metrics, summary, fit, history, evaluate, predict, training=False
+# ---------------------------------------------------------------------------------------------
+def quiet_trainer(**options) -> L.Trainer:
+    """A ``Trainer`` that prints, logs and saves nothing (``options`` win)."""
+    defaults = {
+        "logger": False,
+        "enable_checkpointing": False,
+        "enable_progress_bar": False,
+        "enable_model_summary": False,
+    }
+    return L.Trainer(**{**defaults, **options})
+
+
+def quietly(call, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Lightning's hints (few workers, small logging interval)
+        return call(*args, **kwargs)
+
+
+def day_one_keras(features=4, hidden=(4, 4), classes=3):
+    """The course's Iris model of the slides:
+    Input(4) → Dense(4, relu) → Dense(4, relu) → Dense(3, softmax)."""
+    dense = [keras.layers.Dense(units, activation="relu") for units in hidden]
+    return keras.Sequential(
+        [keras.Input((features,)), *dense, keras.layers.Dense(classes, activation="softmax")]
+    )
+
+
+def day_one_net(sizes) -> nn.Sequential:
+    """``nn.Sequential`` of ``nn.Linear(sizes[0], sizes[1])``, ReLU, ``nn.Linear(sizes[2], sizes[3])``, ...:
+    a ReLU between the linear layers, none after the last (logits)."""
+    linears = [nn.Linear(a, b) for a, b in zip(sizes[::2], sizes[1::2])]
+    layers = [module for linear in linears[:-1] for module in (linear, nn.ReLU())]
+    return nn.Sequential(*layers, linears[-1])
+
+
+class NetModule(L.LightningModule):
+    """A LightningModule that only wraps an ``nn.Sequential``: ``forward(x)`` returns ``self.net(x)``."""
+
+    def __init__(self, net: nn.Sequential):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class SequentialModule(L.LightningModule):
+    """The day-1 LightningModule: an ``nn.Sequential`` of logits, cross-entropy, SGD and a
+    torchmetrics accuracy, loss and accuracy logged per epoch. Inputs (batch, features), labels (batch,)."""
+
+    def __init__(self, net: nn.Sequential, learning_rate=0.01, num_classes=3):
+        super().__init__()
+        self.net = net
+        self.learning_rate = learning_rate
+        self.accuracy = torchmetrics.Accuracy(task="multiclass", num_classes=num_classes)
+
+    def forward(self, x):
+        return self.net(x)
+
+    def training_step(self, batch, batch_idx):
+        x, y = batch
+        logits = self(x)
+        loss = F.cross_entropy(logits, y)
+        self.accuracy(logits, y)
+        self.log("loss", loss, on_step=False, on_epoch=True)
+        self.log("accuracy", self.accuracy, on_step=False, on_epoch=True)
+        return loss
+
+    def configure_optimizers(self):
+        return torch.optim.SGD(self.parameters(), lr=self.learning_rate)
+
+
+def copy_dense_stack(keras_model, net: nn.Sequential) -> None:
+    """Every Dense kernel and bias of ``keras_model`` into the ``nn.Linear`` layers of ``net``, in order."""
+    dense = [layer for layer in keras_model.layers if isinstance(layer, keras.layers.Dense)]
+    linear = [module for module in net if isinstance(module, nn.Linear)]
+    assert len(dense) == len(linear)
+    for layer, module in zip(dense, linear):
+        kernel, bias = layer.get_weights()
+        set_parameter(module.weight, kernel.T), set_parameter(module.bias, bias)
+
+
+@check("sequential")
+def check_sequential(row):
+    features = int(row.given("keras", r"keras\.Input\(\({n},\)\)"))
+    hidden = tuple(
+        int(v)
+        for v in row.given(
+            "keras", r'layers\.Dense\({n}, activation="relu"\), layers\.Dense\({n}, activation="relu"\)'
+        )
+    )
+    classes = int(row.given("keras", r'layers\.Dense\({n}, activation="softmax"\)'))
+    sizes = [
+        int(v)
+        for v in row.claim(
+            "torch",
+            r"nn\.Sequential\(nn\.Linear\({n}, {n}\), nn\.ReLU\(\), "
+            r"nn\.Linear\({n}, {n}\), nn\.ReLU\(\), nn\.Linear\({n}, {n}\)\)",
+        )
+    ]
+    parameters = row.claim("notes", r"both have {n} parameters")
+    dim = int(row.claim("notes", r"dim=-{n}\)"))
+    row.mentions("torch", "L.LightningModule"), row.mentions("torch", "returns self.net(x)")
+    keras.utils.set_random_seed(50)
+    keras_model = day_one_keras(features, hidden, classes)
+    module = SequentialModule(day_one_net(sizes))
+    expect(parameters, keras_model.count_params(), "the Keras model's parameter count")
+    expect(parameters, count(module), "the LightningModule's parameter count")
+    copy_dense_stack(keras_model, module.net)
+    x = rng(50).standard_normal((6, features)).astype(np.float32)
+    logits = module(as_tensor(x)).detach()
+    assert close(F.softmax(logits, dim=-dim), keras_model(x)), "softmax of the logits = the Keras output"
+    assert not close(logits, keras_model(x)), "the LightningModule returns logits, not probabilities"
+
+
+@functools.cache
+def one_epoch_of_both(learning_rate: float, num_classes: int, samples: int):
+    """From the same weights: one Keras ``fit`` epoch of the course's compiled model and one
+    ``Trainer.fit`` epoch of ``SequentialModule``, one batch of ``samples``. Returns the Keras
+    history, Lightning's callback metrics and both models' weights afterwards."""
+    keras.utils.set_random_seed(51)
+    keras_model = day_one_keras()
+    keras_model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    module = SequentialModule(day_one_net((4, 4, 4, 4, 4, 3)), learning_rate, num_classes)
+    copy_dense_stack(keras_model, module.net)
+    x = rng(51).standard_normal((samples, 4)).astype(np.float32)
+    y = rng(52).integers(0, 3, samples)
+    history = keras_model.fit(x, y, batch_size=samples, epochs=1, shuffle=False, verbose=0).history
+    trainer = quiet_trainer(max_epochs=1)
+    quietly(
+        trainer.fit, module, DataLoader(TensorDataset(as_tensor(x), torch.from_numpy(y)), batch_size=samples)
+    )
+    keras_weights = [w for layer in keras_model.layers for w in layer.get_weights()]
+    torch_weights = [p.detach().numpy() for p in module.net.parameters()]
+    return history, {k: v.item() for k, v in trainer.callback_metrics.items()}, keras_weights, torch_weights
+
+
+@check("compile")
+def check_compile(row):
+    for text in ('optimizer="sgd"', 'loss="sparse_categorical_crossentropy"', 'metrics=["accuracy"]'):
+        row.mentions("keras", text)  # the strings one_epoch_of_both compiles with
+    rate = float(row.claim("torch", r"torch\.optim\.SGD\(self\.parameters\(\), lr={n}\)"))
+    row.mentions("torch", "loss = F.cross_entropy(self(x), y)")
+    num_classes = int(row.claim("torch", r'torchmetrics\.Accuracy\(task="multiclass", num_classes={n}\)'))
+    samples = int(row.given("notes", r"one batch of {n}"))
+    assert num_classes == day_one_keras().output_shape[-1], "one class per output of the model"
+    history, metrics, keras_weights, torch_weights = one_epoch_of_both(rate, num_classes, samples)
+    assert metrics["loss"] == pytest.approx(history["loss"][0], rel=1e-5)
+    assert metrics["accuracy"] == pytest.approx(history["accuracy"][0], abs=1e-7)
+    for keras_weight, torch_weight in zip(keras_weights, torch_weights):
+        torch_weight = torch_weight.T if torch_weight.ndim == 2 else torch_weight
+        assert close(torch_weight, keras_weight, atol=1e-6), "the same new weights"
+
+
+@functools.cache
+def epoch_accuracy_logged(predictions: tuple, labels: tuple, num_classes: int, batch_size: int) -> tuple:
+    """``(logged epoch accuracy, mean of the batch accuracies)`` of a LightningModule that logs a
+    torchmetrics ``Accuracy`` object on fixed one-hot outputs, batches of ``batch_size``."""
+
+    class Logged(L.LightningModule):
+        def __init__(self):
+            super().__init__()
+            self.weight = nn.Parameter(torch.zeros(1))
+            self.accuracy = torchmetrics.Accuracy(task="multiclass", num_classes=num_classes)
+            self.per_batch = []
+
+        def training_step(self, batch, batch_idx):
+            outputs, targets = batch
+            self.per_batch.append(self.accuracy(outputs, targets).item())
+            self.log("accuracy", self.accuracy, on_epoch=True)
+            return (self.weight * 0).sum()
+
+        def configure_optimizers(self):
+            return torch.optim.SGD(self.parameters(), lr=0.0)
+
+    outputs = F.one_hot(torch.tensor(predictions), num_classes).float()
+    module, trainer = Logged(), quiet_trainer(max_epochs=1)
+    quietly(
+        trainer.fit, module, DataLoader(TensorDataset(outputs, torch.tensor(labels)), batch_size=batch_size)
+    )
+    return trainer.callback_metrics["accuracy"].item(), float(np.mean(module.per_batch))
+
+
+@check("accuracy-average")
+def check_accuracy_average(row):
+    predictions = tuple(
+        int(v) for v in row.given("keras", r"predictions {n}, {n}, {n}, {n}, {n}, {n} against")
+    )
+    labels = tuple(int(v) for v in row.given("keras", r"labels {n}, {n}, {n}, {n}, {n}, {n} score"))
+    keras_score = row.claim("keras", r"score {n}")
+    micro_classes = int(row.claim("torch", r'torchmetrics\.Accuracy\(task="multiclass", num_classes={n}\)'))
+    same = row.claim("torch", r"the same {n};")
+    macro_classes = int(row.claim("torch", r"MulticlassAccuracy\(num_classes={n}\)"))
+    macro = row.claim("torch", r"by default\): {n}")
+    row.mentions("keras", 'metrics=["accuracy"]'), row.mentions("torch", 'average="macro"')
+    classes = max(predictions + labels) + 1
+    assert micro_classes == macro_classes == classes, "num_classes is the number of classes"
+    outputs = np.eye(classes, dtype=np.float32)[list(predictions)]  # a largest output at each prediction
+    model = keras.Sequential([keras.Input((classes,)), keras.layers.Identity()])
+    model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    expect(
+        keras_score,
+        model.evaluate(outputs, np.array(labels), verbose=0, return_dict=True)["accuracy"],
+        "Keras' accuracy",
+    )
+    p, t = torch.tensor(predictions), torch.tensor(labels)
+    expect(
+        same,
+        torchmetrics.Accuracy(task="multiclass", num_classes=micro_classes)(p, t),
+        "torchmetrics.Accuracy",
+    )
+    expect(macro, MulticlassAccuracy(num_classes=macro_classes)(p, t), "MulticlassAccuracy's default")
+    row.mentions("notes", 'average="micro"')
+    expect(
+        keras_score, MulticlassAccuracy(num_classes=macro_classes, average="micro")(p, t), "average='micro'"
+    )
+    row.mentions("notes", 'self.log("accuracy", self.accuracy, on_epoch=True)')
+    logged, batch_mean = epoch_accuracy_logged(predictions, labels, micro_classes, batch_size=4)
+    expect(keras_score, logged, "the logged metric object over the epoch (batches of 4 and 2)")
+    assert not agrees(keras_score, batch_mean), "not the mean of the batch accuracies"
+
+
+@check("model-summary")
+def check_model_summary(row):
+    printed_total = row.claim("keras", r"Total params: {n}")
+    counted = row.claim("keras", r"count_params\(\) returns {n}")
+    depth = row.claim("torch", r"to depth {n}")
+    torch_parameters = row.claim("torch", r"one row of {n} parameters")
+    inner_depth = int(row.given("torch", r"max_depth={n}\)"))
+    features = int(row.given("notes", r"over {n} features"))
+    trainable, non_trainable = row.claim("notes", r"has {n} trainable and {n} non-trainable weights")
+    torch_features = int(row.given("notes", r"nn\.BatchNorm1d\({n}\)"))
+    bn_parameters, statistics, counter = row.claim("notes", r"has {n} parameters and {n} \+ {n} buffers")
+    keras_model = day_one_keras()
+    lines = []
+    keras_model.summary(print_fn=lambda text, line_break=None: lines.append(text))
+    total = re.search(r"Total params: ([\d,]+)", "\n".join(lines))
+    expect(printed_total, int(total.group(1).replace(",", "")), "the total printed by summary()")
+    expect(counted, keras_model.count_params(), "count_params()")
+    summaries = [
+        c for c in quiet_trainer(enable_model_summary=True).callbacks if isinstance(c, ModelSummaryCallback)
+    ]
+    assert len(summaries) == 1, "Trainer.fit prints a model summary by default"
+    expect(depth, summaries[0]._max_depth, "the depth of the Trainer's summary")
+    module = NetModule(day_one_net((4, 4, 4, 4, 4, 3)))
+    outer = ModelSummary(module, max_depth=int(depth))
+    assert outer.layer_names == ["net"]
+    expect(torch_parameters, outer.param_nums[0], "the net's row")
+    expect(torch_parameters, sum(p.numel() for p in module.parameters()), "sum(p.numel())")
+    inner = ModelSummary(module, max_depth=inner_depth)
+    assert inner.layer_names == ["net"] + [f"net.{i}" for i in range(len(module.net))], "the layers inside"
+    layer = keras.layers.BatchNormalization()
+    layer.build((None, features))
+    expect(
+        trainable,
+        sum(w.numpy().size for w in layer.trainable_weights),
+        "BatchNormalization's trainable weights",
+    )
+    expect(
+        non_trainable, sum(w.numpy().size for w in layer.non_trainable_weights), "its non-trainable weights"
+    )
+    batchnorm = nn.BatchNorm1d(torch_features)
+    expect(bn_parameters, sum(p.numel() for p in batchnorm.parameters()), "BatchNorm1d's parameters")
+    buffers = dict(batchnorm.named_buffers())
+    expect(counter, buffers.pop("num_batches_tracked").numel(), "num_batches_tracked")
+    expect(statistics, sum(b.numel() for b in buffers.values()), "its running statistics")
+
+
+class FitRecorder(L.LightningModule):
+    """One weight; records the inputs of every training batch ``(epoch, values)`` and of every
+    validation batch outside the sanity check. Batches ``(x, y)``, x (batch, 1)."""
+
+    def __init__(self):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(1))
+        self.trained, self.validated = [], []
+
+    def training_step(self, batch, batch_idx):
+        x, y = batch
+        self.trained.append((self.current_epoch, x.flatten().int().tolist()))
+        return ((self.weight * x - y) ** 2).mean()
+
+    def validation_step(self, batch, batch_idx):
+        if not self.trainer.sanity_checking:
+            self.validated.append((self.current_epoch, batch[0].flatten().int().tolist()))
+
+    def configure_optimizers(self):
+        return torch.optim.SGD(self.parameters(), lr=0.0)
+
+
+@functools.cache
+def lightning_fit_with_tail(samples, max_epochs, train_end, train_batch, val_start, val_batch):
+    """``Trainer(max_epochs).fit`` on ``x[:train_end]`` (shuffled) and ``x[val_start:]``, x = 0..samples−1;
+    returns the epochs run and the recorded training and validation batches."""
+    x = torch.arange(samples, dtype=torch.float32)[:, None]
+    train = DataLoader(TensorDataset(x[:train_end], x[:train_end]), batch_size=train_batch, shuffle=True)
+    val = DataLoader(TensorDataset(x[val_start:], x[val_start:]), batch_size=val_batch)
+    module, trainer = FitRecorder(), quiet_trainer(max_epochs=max_epochs)
+    quietly(trainer.fit, module, train, val)
+    return trainer.current_epoch, module.trained, module.validated
+
+
+@check("fit-basics")
+def check_fit_basics(row):
+    epochs = int(row.claim("keras", r"epochs={n}, batch_size"))
+    keras_batch = int(row.claim("keras", r"batch_size={n}, validation_split"))
+    fraction = float(row.given("keras", r"validation_split={n}\)"))
+    samples = int(row.given("keras", r"on {n} samples"))
+    first, batches, last = row.claim(
+        "keras", r"the first {n} in {n} batches per epoch and validates on the last {n}"
+    )
+    max_epochs = int(row.claim("torch", r"L\.Trainer\(max_epochs={n}\)"))
+    train_x, train_y, train_batch = (
+        int(v)
+        for v in row.claim("torch", r"TensorDataset\(x\[:{n}\], y\[:{n}\]\), batch_size={n}, shuffle=True")
+    )
+    val_x, val_y, val_batch = (
+        int(v) for v in row.claim("torch", r"TensorDataset\(x\[{n}:\], y\[{n}:\]\), batch_size={n}\)")
+    )
+    one, notes_fraction = (float(v) for v in row.claim("notes", r"floor\(n·\({n} − {n}\)\)"))
+    model, history, _, _, per_epoch = recorded_fit(
+        samples=samples, epochs=epochs, batch_size=keras_batch, validation_split=fraction
+    )
+    assert len(history.history["val_loss"]) == len(per_epoch) == epochs, "epochs = epochs run"
+    keras_epochs = [model.trained[sum(per_epoch[:e]) : sum(per_epoch[: e + 1])] for e in range(epochs)]
+    keras_train = sorted(v for batch in keras_epochs[0] for v in batch)
+    expect(first, len(keras_train), "the samples fit trains on per epoch")
+    assert keras_train == list(range(len(keras_train))), "the first ones"
+    expect(batches, per_epoch[0], "fit's batches per epoch")
+    expect(last, len(model.validated[0]), "the samples fit validates on")
+    assert math.floor(samples * (one - notes_fraction)) == len(keras_train), (
+        "the tail starts at floor(n·(1 − f))"
+    )
+    assert train_x == train_y and val_x == val_y, "inputs and targets split alike"
+    ran, trained, validated = lightning_fit_with_tail(
+        samples, max_epochs, train_x, train_batch, val_x, val_batch
+    )
+    assert val_batch == train_batch == keras_batch, "both loaders take fit's batch_size"
+    larger = recorded_fit(samples=200, epochs=1, batch_size=keras_batch, validation_split=fraction)[0]
+    assert len(larger.validated[0]) == val_batch, "fit validates in batches of batch_size too"
+    assert ran == max_epochs == epochs, "max_epochs ↔ epochs"
+    for epoch, keras_batches in enumerate(keras_epochs):
+        lightning_batches = [values for e, values in trained if e == epoch]
+        assert [len(b) for b in lightning_batches] == [len(b) for b in keras_batches], "the same batch sizes"
+        assert sorted(v for batch in lightning_batches for v in batch) == keras_train, (
+            "the same training samples"
+        )
+    assert [values for e, values in validated if e == 0] == [model.validated[0]], (
+        "the same held-out tail, in order"
+    )
+
+
+@functools.cache
+def lightning_epoch_loss(
+    targets: tuple, batch_size: int, on_epoch: bool, epochs: int = 1, log_dir: str | None = None
+):
+    """The logged ``loss`` after ``epochs`` of a model whose batch loss is mean(y²) (weight 0, lr 0),
+    logged with ``on_step=False, on_epoch=True`` or with ``training_step``'s defaults."""
+
+    class LossLogger(FitRecorder):
+        def training_step(self, batch, batch_idx):
+            loss = super().training_step(batch, batch_idx)
+            if on_epoch:
+                self.log("loss", loss, on_step=False, on_epoch=True)
+            else:
+                self.log("loss", loss)
+            return loss
+
+    y = torch.tensor(targets, dtype=torch.float32)[:, None]
+    logger = CSVLogger(log_dir) if log_dir else False
+    trainer = quiet_trainer(max_epochs=epochs, logger=logger)
+    quietly(
+        trainer.fit, LossLogger(), DataLoader(TensorDataset(torch.zeros_like(y), y), batch_size=batch_size)
+    )
+    return trainer.callback_metrics["loss"].item()
+
+
+@check("epoch-metrics")
+def check_epoch_metrics(row):
+    losses = [float(v) for v in row.given("keras", r"batch losses {n}, {n} and {n} on")]
+    sizes = [int(v) for v in row.given("keras", r"batches of {n}, {n} and {n} samples")]
+    keras_mean = row.claim("keras", r"samples give {n}")
+    torch_mean = row.claim("torch", r"weighted mean, {n} \(")
+    last = row.claim("torch", r"the last batch's {n}")
+    plain = row.claim("notes", r"would be {n};")
+    row.mentions("torch", 'self.log("loss", loss, on_step=False, on_epoch=True)')
+    row.mentions("torch", "on_step=True, on_epoch=False")
+    batch_size, samples = sizes[0], sum(sizes)
+    assert [min(batch_size, samples - i) for i in range(0, samples, batch_size)] == sizes, (
+        "batches of batch_size"
+    )
+    # targets √loss, predictions 0: each batch's MSE is its loss
+    targets = tuple(float(v) for loss, size in zip(losses, sizes) for v in [math.sqrt(loss)] * size)
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, kernel_initializer="zeros")])
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="mse")
+    history = model.fit(
+        np.zeros((samples, 1), np.float32),
+        np.array(targets, np.float32),
+        batch_size=batch_size,
+        epochs=1,
+        shuffle=False,
+        verbose=0,
+    ).history
+    expect(keras_mean, history["loss"][0], "fit's epoch loss")
+    expect(torch_mean, lightning_epoch_loss(targets, batch_size, on_epoch=True), "Lightning's on_epoch loss")
+    expect(last, lightning_epoch_loss(targets, batch_size, on_epoch=False), "training_step's default logging")
+    expect(plain, np.mean(losses), "the plain mean of the batch losses")
+    assert not agrees(plain, history["loss"][0]), "Keras weights by the batch sizes"
+    with tempfile.TemporaryDirectory() as directory:
+        lightning_epoch_loss(targets, batch_size, on_epoch=True, epochs=2, log_dir=directory)
+        rows = (Path(directory) / "lightning_logs/version_0/metrics.csv").read_text().splitlines()
+        assert rows[0].split(",").count("loss") == 1 and len(rows) == 1 + 2, "CSVLogger: one row per epoch"
+    lightning_epoch_loss.cache_clear()  # the temporary folder is gone
+
+
+class LinearTestModule(L.LightningModule):
+    """``nn.Linear(4, 1)``; its ``test_step`` logs the MSE with the defaults and records each batch's
+    size, mode and whether gradients were on."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(4, 1)
+        self.seen = []
+
+    def forward(self, x):
+        return self.linear(x)
+
+    def test_step(self, batch, batch_idx):
+        x, y = batch
+        loss = F.mse_loss(self(x), y)
+        self.seen.append((len(x), self.training, torch.is_grad_enabled(), loss.item()))
+        self.log("test_loss", loss)
+
+
+@check("evaluate-test")
+def check_evaluate_test(row):
+    keras_batch = row.claim("keras", r"in batches of {n}, in inference")
+    torch_batch = int(row.claim("torch", r"DataLoader\(test_set, batch_size={n}\)\)"))
+    samples = int(row.given("notes", r"on {n} samples"))
+    first, rest = row.claim("notes", r"batches of {n} and {n}\)")
+    row.mentions("torch", 'self.log("test_loss", loss)'), row.mentions("keras", "return_dict=True")
+    recorder = BatchRecorder()
+    recorder.compile(run_eagerly=True)
+    recorder.evaluate(np.zeros((samples, 1), np.float32), np.arange(samples, dtype=np.float32), verbose=0)
+    keras_sizes = [len(batch) for batch in recorder.validated]
+    expect(keras_batch, keras_sizes[0], "evaluate's batch size")
+    expect(first, keras_sizes[0], "the first batch"), expect(rest, keras_sizes[1], "the second batch")
+    assert len(keras_sizes) == 2
+    x = rng(53).standard_normal((samples, 4)).astype(np.float32)
+    y = (x @ np.arange(4, dtype=np.float32)[:, None] + rng(54).standard_normal((samples, 1))).astype(
+        np.float32
+    )
+    keras.utils.set_random_seed(53)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile(loss="mse")
+    keras_loss = model.evaluate(x, y, verbose=0, return_dict=True)["loss"]
+    module = LinearTestModule()
+    copy_dense_stack(model, nn.Sequential(module.linear))
+    results = quietly(
+        quiet_trainer().test,
+        module,
+        DataLoader(TensorDataset(as_tensor(x), as_tensor(y)), batch_size=torch_batch),
+        verbose=False,
+    )
+    assert len(results) == 1 and set(results[0]) == {"test_loss"}, "one dict per dataloader"
+    assert results[0]["test_loss"] == pytest.approx(keras_loss, rel=1e-5)
+    assert [size for size, *_ in module.seen] == keras_sizes, "the same batches"
+    assert all(not training and not grad for _, training, grad, _ in module.seen), "eval() mode, no gradients"
+    assert not np.isclose(np.mean([loss for *_, loss in module.seen]), keras_loss, rtol=1e-3), (
+        "weighted, not plain"
+    )
+
+    class NoTestStep(L.LightningModule):
+        def forward(self, x):
+            return x
+
+    with pytest.raises(Exception, match="test_step"):
+        quietly(quiet_trainer().test, NoTestStep(), DataLoader(as_tensor(x)), verbose=False)
+
+
+class PredictSizes(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.sizes = []
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self.sizes.append(len(logs["outputs"]))
+
+
+@check("predict")
+def check_predict(row):
+    keras_batch = row.claim("keras", r"in batches of {n} in inference")
+    torch_batch = int(row.claim("torch", r"DataLoader\(x, batch_size={n}\)\)"))
+    samples = int(row.given("notes", r"for {n} samples"))
+    tensors, first, rest = row.claim("notes", r"{n} tensors of {n} and {n} rows")
+    row.mentions("torch", "torch.cat(outputs)"), row.mentions("torch", "with torch.no_grad(): model(x)")
+    keras.utils.set_random_seed(55)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), keras.layers.Dropout(0.5)])
+    x = rng(55).standard_normal((samples, 4)).astype(np.float32)
+    sizes = PredictSizes()
+    predicted = model.predict(x, verbose=0, callbacks=[sizes])
+    assert isinstance(predicted, np.ndarray) and predicted.shape == (samples, 3), "one array of all outputs"
+    expect(keras_batch, sizes.sizes[0], "predict's batch size")
+    assert close(predicted, model(x, training=False), atol=1e-6), "inference mode: dropout off"
+    module = SequentialModule(nn.Sequential(nn.Linear(4, 3), nn.Dropout(0.5)))
+    copy_dense_stack(model, module.net)
+    outputs = quietly(quiet_trainer().predict, module, DataLoader(as_tensor(x), batch_size=torch_batch))
+    expect(tensors, len(outputs), "the tensors trainer.predict returns")
+    expect(first, len(outputs[0]), "the first tensor's rows"), expect(rest, len(outputs[1]), "the second's")
+    assert [len(o) for o in outputs] == sizes.sizes, "the batches of Keras' predict"
+    joined = torch.cat(outputs)
+    module.eval()
+    with torch.no_grad():
+        direct = module(as_tensor(x))
+    assert not direct.requires_grad and torch.equal(joined, direct), "both ways alike"
+    assert close(joined, predicted, atol=1e-6), "the Keras values"
+    module.train()
+    assert not close(module(as_tensor(x)).detach(), direct), "in training mode dropout would be on"
+
+
+@functools.cache
+def lightning_modes() -> dict:
+    """``{stage: {(module.training, gradients enabled)}}`` seen by a LightningModule's steps in
+    fit, test and predict."""
+
+    class ModeRecorder(FitRecorder):
+        def __init__(self):
+            super().__init__()
+            self.modes = {}
+
+        def record(self, stage):
+            self.modes.setdefault(stage, set()).add((self.training, torch.is_grad_enabled()))
+
+        def training_step(self, batch, batch_idx):
+            self.record("train")
+            return super().training_step(batch, batch_idx)
+
+        def validation_step(self, batch, batch_idx):
+            self.record("validation")
+
+        def test_step(self, batch, batch_idx):
+            self.record("test")
+
+        def predict_step(self, batch, batch_idx):
+            self.record("predict")
+            return batch[0]
+
+    x = torch.arange(4.0)[:, None]
+    data = DataLoader(TensorDataset(x, x), batch_size=2)
+    module, trainer = ModeRecorder(), quiet_trainer(max_epochs=2)
+    quietly(trainer.fit, module, data, data)
+    quietly(trainer.test, module, data, verbose=False)
+    quietly(trainer.predict, module, data)
+    return module.modes
+
+
+@check("training-mode")
+def check_training_mode(row):
+    mean, variance = row.claim("keras", r"moving mean {n} and variance {n}:")
+    one, epsilon = row.claim("keras", r"x/√\({n} \+ {n}\)")
+    keras_ratio = row.claim("keras", r"= {n}·x;")
+    features = int(row.given("torch", r"nn\.BatchNorm1d\({n}, eps"))
+    torch_epsilon = float(row.claim("torch", r"eps={n}\)"))
+    torch_ratio = row.claim("torch", r"gives {n}·x too")
+    for text in ("model.eval()", "model.train()", "training=False"):
+        row.mentions("torch", text)
+    x = (rng(56).standard_normal((8, features)) + 3).astype(np.float32)
+    layer = keras.layers.BatchNormalization()
+    layer.build((None, features))
+    expect(mean, np.unique(layer.moving_mean.numpy()).item(), "a fresh moving mean")
+    expect(variance, np.unique(layer.moving_variance.numpy()).item(), "a fresh moving variance")
+    expect(one, np.unique(layer.moving_variance.numpy()).item(), "the variance under the root")
+    expect(epsilon, layer.epsilon, "BatchNormalization's epsilon")
+    inference = np.asarray(layer(x, training=False))
+    expect(keras_ratio, np.mean(inference / x), "training=False output / input")
+    assert close(inference / x, 1 / math.sqrt(one + epsilon), atol=1e-6), "x/√(1 + ε) for every value"
+    assert close(np.asarray(layer(x)), inference, atol=0), "a plain call is inference"
+    assert close(np.asarray(layer(x, training=True)).mean(0), 0, atol=1e-4), "training=True: batch statistics"
+    assert close(np.asarray(keras.layers.Dropout(0.5)(np.ones((4, 4), np.float32))), 1, atol=0), (
+        "Dropout keeps all"
+    )
+    trained = nn.BatchNorm1d(features, eps=torch_epsilon)
+    assert trained.training, "a module starts in training mode"
+    plain = trained(as_tensor(x)).detach().numpy()  # (and updates the running statistics)
+    assert close(plain.mean(0), 0, atol=1e-4) and not close(plain, inference, atol=1e-2), (
+        "a plain call trains"
+    )
+    batchnorm = nn.BatchNorm1d(features, eps=torch_epsilon)
+    batchnorm.eval()
+    output = batchnorm(as_tensor(x))
+    expect(torch_ratio, (output.detach() / as_tensor(x)).mean(), "eval() output / input")
+    assert output.requires_grad, "eval() does not stop gradients"
+    row.mentions("notes", "with torch.no_grad():")
+    with torch.no_grad():
+        assert not batchnorm(as_tensor(x)).requires_grad
+    batchnorm.train()
+    assert batchnorm.training
+    modes = lightning_modes()
+    assert modes["train"] == {(True, True)}, "training: train() with gradients"
+    for stage in ("validation", "test", "predict"):
+        assert modes[stage] == {(False, False)}, f"{stage}: eval() without gradients"
+
+
+# ---------------------------------------------------------------------------------------------
 # Layers
 # ---------------------------------------------------------------------------------------------
 @check("dense")
@@ -154,10 +766,14 @@ def check_conv2d(row):
 
 @check("conv2d-strided")
 def check_conv2d_strided(row):
-    kernel_size, stride = (int(v) for v in row.given("keras", r'Conv2D\(f, {n}, strides={n}, padding="same"\)'))
+    kernel_size, stride = (
+        int(v) for v in row.given("keras", r'Conv2D\(f, {n}, strides={n}, padding="same"\)')
+    )
     before, after = (int(v) for v in row.claim("keras", r"pads {n} pixels before and {n} after"))
-    torch_args = [int(row.given("torch", r"nn\.Conv2d\(c, f, {n}, stride")),
-                  *(int(v) for v in row.claim("torch", r"stride={n}, padding={n}\) pads"))]
+    torch_args = [
+        int(row.given("torch", r"nn\.Conv2d\(c, f, {n}, stride")),
+        *(int(v) for v in row.claim("torch", r"stride={n}, padding={n}\) pads")),
+    ]
     pads = [int(v) for v in row.claim("notes", r"F\.pad\(x, \({n}, {n}, {n}, {n}\)\)")]
     then_padding = int(row.claim("notes", r"then padding={n}"))
     x = rng(2).standard_normal((2, 6, 8, 3)).astype(np.float32)  # even sizes
@@ -184,15 +800,22 @@ def check_conv2d_strided(row):
 
 @check("conv2d-transpose")
 def check_conv2d_transpose(row):
-    kernel_size, stride = (int(v) for v in row.given("keras", r'Conv2DTranspose\(f, {n}, strides={n}, padding="same"\)'))
+    kernel_size, stride = (
+        int(v) for v in row.given("keras", r'Conv2DTranspose\(f, {n}, strides={n}, padding="same"\)')
+    )
     keras_factor = row.claim("keras", r"output size {n}n")
-    k, s, p, output_padding = (int(v) for v in row.claim(
-        "torch", r"nn\.ConvTranspose2d\(c, f, {n}, stride={n}, padding={n}, output_padding={n}\)"))
+    k, s, p, output_padding = (
+        int(v)
+        for v in row.claim(
+            "torch", r"nn\.ConvTranspose2d\(c, f, {n}, stride={n}, padding={n}, output_padding={n}\)"
+        )
+    )
     torch_factor = row.claim("torch", r"size {n}n too")
     shift = int(row.claim("torch", r"shifted by {n} pixel"))
     exact_padding, keep_factor = row.claim("notes", r"exact: padding={n}, then keep the first {n}n rows")
-    even_kernel, even_padding, even_output_padding = (int(v) for v in row.claim(
-        "notes", r"a kernel of {n} with padding={n}, output_padding={n} is exact"))
+    even_kernel, even_padding, even_output_padding = (
+        int(v) for v in row.claim("notes", r"a kernel of {n} with padding={n}, output_padding={n} is exact")
+    )
     order = [int(v) for v in row.claim("notes", r"weight = kernel\.permute\({n}, {n}, {n}, {n}\)")]
     height, width = 5, 6
     x = rng(4).standard_normal((2, height, width, 3)).astype(np.float32)
@@ -205,7 +828,10 @@ def check_conv2d_transpose(row):
 
     def torch_deconv(weights, kernel, padding, extra, torch_stride=stride):
         deconv = nn.ConvTranspose2d(3, 4, kernel, stride=torch_stride, padding=padding, output_padding=extra)
-        set_parameter(deconv.weight, as_tensor(weights[0]).permute(*order)), set_parameter(deconv.bias, weights[1])
+        (
+            set_parameter(deconv.weight, as_tensor(weights[0]).permute(*order)),
+            set_parameter(deconv.bias, weights[1]),
+        )
         return nhwc(deconv(nchw(x)))
 
     expected, weights = pair(kernel_size)
@@ -304,7 +930,7 @@ def check_global_average_pooling(row):
     assert close(nchw(x).mean(dim=dims), expected)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def masked_keras_lstm(pad_id: int):
     """Keras Embedding(mask_zero=True) + LSTM on a right-padded batch and on the unpadded review."""
     keras.utils.set_random_seed(0)
@@ -374,10 +1000,22 @@ def check_lstm(row):
     layer(x)
     kernel, recurrent, bias = randomize(layer, rng(12))
     lstm = nn.LSTM(inputs, units, batch_first=True)
-    expect(keras_gates, (layer.count_params() - keras_bias * units) / (units * (inputs + units)), "Keras' gate blocks")
-    expect(torch_gates, (count(lstm) - torch_bias * units) / (units * (inputs + units)), "torch's gate blocks")
-    expect(keras_bias, (layer.count_params() - keras_gates * units * (inputs + units)) / units, "Keras' bias count / u")
-    expect(torch_bias, (count(lstm) - torch_gates * units * (inputs + units)) / units, "torch's bias count / u")
+    expect(
+        keras_gates,
+        (layer.count_params() - keras_bias * units) / (units * (inputs + units)),
+        "Keras' gate blocks",
+    )
+    expect(
+        torch_gates, (count(lstm) - torch_bias * units) / (units * (inputs + units)), "torch's gate blocks"
+    )
+    expect(
+        keras_bias,
+        (layer.count_params() - keras_gates * units * (inputs + units)) / units,
+        "Keras' bias count / u",
+    )
+    expect(
+        torch_bias, (count(lstm) - torch_gates * units * (inputs + units)) / units, "torch's bias count / u"
+    )
     expect(extra, (count(lstm) - layer.count_params()) / units, "torch's extra parameters / u")
     copy_recurrent(kernel, recurrent, bias, lstm, bias_hh=float(stays))
     assert close(lstm(as_tensor(x))[0][:, -1].detach(), layer(x))
@@ -392,9 +1030,12 @@ def check_lstm(row):
 
 @check("bidirectional")
 def check_bidirectional(row):
-    forward_index, backward_index = (int(v) for v in row.claim(
-        "torch", r"h_n\[-{n}\] is the forward, h_n\[-{n}\] the backward"))
-    first, second, dim = (int(v) for v in row.claim("notes", r"torch\.cat\(\[h_n\[-{n}\], h_n\[-{n}\]\], dim={n}\)"))
+    forward_index, backward_index = (
+        int(v) for v in row.claim("torch", r"h_n\[-{n}\] is the forward, h_n\[-{n}\] the backward")
+    )
+    first, second, dim = (
+        int(v) for v in row.claim("notes", r"torch\.cat\(\[h_n\[-{n}\], h_n\[-{n}\]\], dim={n}\)")
+    )
     last = int(row.given("notes", r"not outputs\[:, -{n}\]"))
     x = rng(13).standard_normal((2, 7, 3)).astype(np.float32)
     layer = keras.layers.Bidirectional(keras.layers.LSTM(5))
@@ -422,7 +1063,9 @@ def check_leaky_relu(row):
     torch_slope = row.claim("torch", r"negative_slope={n}")
     mapped = float(row.claim("notes", r"nn\.LeakyReLU\({n}\)"))
     minus_one = np.array([-1.0], np.float32)
-    expect(layer_slope, -np.asarray(keras.layers.LeakyReLU()(minus_one))[0], "Keras' LeakyReLU at −1, negated")
+    expect(
+        layer_slope, -np.asarray(keras.layers.LeakyReLU()(minus_one))[0], "Keras' LeakyReLU at −1, negated"
+    )
     expect(function_slope, -np.asarray(keras.activations.leaky_relu(minus_one))[0], "leaky_relu(−1), negated")
     expect(torch_slope, -nn.LeakyReLU()(torch.tensor([-1.0])).item(), "nn.LeakyReLU at −1, negated")
     x = np.linspace(-3, 3, 13).astype(np.float32)
@@ -437,22 +1080,32 @@ def check_activations(row):
     shift, divisor = row.claim("notes", r"relu6\(x \+ {n}\)/{n}")
     exact = row.mentions("notes", "none")
     probe = as_tensor(np.linspace(-3, 3, 7).astype(np.float32))
-    assert torch.equal(F.gelu(probe), F.gelu(probe, approximate=exact)), "torch's default gelu is the exact one"
+    assert torch.equal(F.gelu(probe), F.gelu(probe, approximate=exact)), (
+        "torch's default gelu is the exact one"
+    )
     assert not torch.equal(F.gelu(probe), F.gelu(probe, approximate="tanh"))
     x = np.linspace(-5, 5, 41).astype(np.float32)
     for keras_name, (namespace, torch_name) in zip(keras_names, torch_names):
         torch_function = getattr(F if namespace == "F" else torch, torch_name)
         expected = np.asarray(keras.activations.get(keras_name)(x))
-        assert close(torch_function(as_tensor(x)), expected, atol=1e-6), f"{keras_name} vs {namespace}.{torch_name}"
+        assert close(torch_function(as_tensor(x)), expected, atol=1e-6), (
+            f"{keras_name} vs {namespace}.{torch_name}"
+        )
     formula = np.clip(x + float(shift), 0, 6) / float(divisor)
-    assert close(keras.activations.hard_sigmoid(x), formula, atol=1e-7) and close(F.hardsigmoid(as_tensor(x)), formula)
+    assert close(keras.activations.hard_sigmoid(x), formula, atol=1e-7) and close(
+        F.hardsigmoid(as_tensor(x)), formula
+    )
 
 
 @check("softmax")
 def check_softmax(row):
     axis = row.claim("keras", r"axis=-{n}")
     dim = int(row.claim("torch", r"nn\.Softmax\(dim=-{n}\)"))
-    expect(axis, -inspect.signature(keras.activations.softmax).parameters["axis"].default, "softmax's default axis, negated")
+    expect(
+        axis,
+        -inspect.signature(keras.activations.softmax).parameters["axis"].default,
+        "softmax's default axis, negated",
+    )
     assert nn.Softmax().dim is None, "torch's Softmax has no default dimension"
     x = rng(15).standard_normal((3, 4)).astype(np.float32)
     assert close(nn.Softmax(dim=-dim)(as_tensor(x)), keras.activations.softmax(x), atol=1e-6)
@@ -491,8 +1144,11 @@ def check_mae(row):
 
 
 def keras_bce(label, probability, from_logits=False):
-    return float(keras.losses.binary_crossentropy(np.array([[label]], np.float32), np.array([[probability]], np.float32),
-                                                  from_logits=from_logits).numpy()[0])
+    return float(
+        keras.losses.binary_crossentropy(
+            np.array([[label]], np.float32), np.array([[probability]], np.float32), from_logits=from_logits
+        ).numpy()[0]
+    )
 
 
 @check("bce-probabilities")
@@ -518,8 +1174,16 @@ def check_bce_logits(row):
     logit = float(row.given("notes", r"logit −{n}"))
     cost = row.claim("notes", r"costs {n} in both")
     expect(cost, keras_bce(1.0, -logit, from_logits=True), "Keras' loss")
-    expect(cost, F.binary_cross_entropy_with_logits(torch.tensor([-logit]), torch.tensor([1.0])).item(), "torch's loss")
-    expect(cost, nn.BCEWithLogitsLoss()(torch.tensor([-logit]), torch.tensor([1.0])).item(), "nn.BCEWithLogitsLoss")
+    expect(
+        cost,
+        F.binary_cross_entropy_with_logits(torch.tensor([-logit]), torch.tensor([1.0])).item(),
+        "torch's loss",
+    )
+    expect(
+        cost,
+        nn.BCEWithLogitsLoss()(torch.tensor([-logit]), torch.tensor([1.0])).item(),
+        "nn.BCEWithLogitsLoss",
+    )
     logits = rng(18).standard_normal((6, 1)).astype(np.float32)
     labels = (rng(19).random((6, 1)) > 0.5).astype(np.float32)
     expected = float(keras.losses.BinaryCrossentropy(from_logits=True)(labels, logits))
@@ -531,7 +1195,9 @@ def check_bce_logits(row):
 def check_sparse_categorical_ce(row):
     row.mentions("keras", "from_logits=False")
     gap = float(row.given("notes", r"a logit gap of {n}"))
-    clip, logged, keras_value, torch_value = row.claim("notes", r"clips at {n}: −ln\({n}\) = {n} where torch gives {n}")
+    clip, logged, keras_value, torch_value = row.claim(
+        "notes", r"clips at {n}: −ln\({n}\) = {n} where torch gives {n}"
+    )
     assert keras.losses.SparseCategoricalCrossentropy().get_config()["from_logits"] is False
     logits = rng(20).standard_normal((5, 3)).astype(np.float32)
     labels = np.array([0, 2, 1, 1, 0])
@@ -543,7 +1209,11 @@ def check_sparse_categorical_ce(row):
     expect(keras_value, keras_loss, "Keras' loss on the saturated softmax")
     assert keras_loss == pytest.approx(-math.log(float(logged)), rel=1e-4)
     assert keras_loss == pytest.approx(-math.log(float(clip)), rel=1e-4)
-    expect(torch_value, F.cross_entropy(as_tensor(saturated), torch.tensor([0])).item(), "torch's loss on the logits")
+    expect(
+        torch_value,
+        F.cross_entropy(as_tensor(saturated), torch.tensor([0])).item(),
+        "torch's loss on the logits",
+    )
 
 
 @check("categorical-ce")
@@ -553,7 +1223,9 @@ def check_categorical_ce(row):
     one_hot = np.eye(4, dtype=np.float32)[[0, 3, 1, 1, 2]]
     expected = float(keras.losses.CategoricalCrossentropy(from_logits=True)(one_hot, logits))
     assert F.cross_entropy(as_tensor(logits), as_tensor(one_hot)).item() == pytest.approx(expected, rel=1e-5)
-    assert F.cross_entropy(as_tensor(logits), as_tensor(one_hot).argmax(axis)).item() == pytest.approx(expected, rel=1e-5)
+    assert F.cross_entropy(as_tensor(logits), as_tensor(one_hot).argmax(axis)).item() == pytest.approx(
+        expected, rel=1e-5
+    )
 
 
 @check("loss-reduction")
@@ -563,8 +1235,12 @@ def check_loss_reduction(row):
     targets = rng(22).standard_normal((7, 2)).astype(np.float32)
     predictions = rng(23).standard_normal((7, 2)).astype(np.float32)
     per_sample = np.asarray(keras.losses.mean_squared_error(targets, predictions))
-    assert float(keras.losses.MeanSquaredError()(targets, predictions)) == pytest.approx(per_sample.mean(), rel=1e-6)
-    assert nn.MSELoss()(as_tensor(predictions), as_tensor(targets)).item() == pytest.approx(per_sample.mean(), rel=1e-6)
+    assert float(keras.losses.MeanSquaredError()(targets, predictions)) == pytest.approx(
+        per_sample.mean(), rel=1e-6
+    )
+    assert nn.MSELoss()(as_tensor(predictions), as_tensor(targets)).item() == pytest.approx(
+        per_sample.mean(), rel=1e-6
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -650,7 +1326,9 @@ def check_adam_defaults(row):
     torch_rate, beta1, beta2, torch_eps = row.claim("torch", r"lr={n}, betas=\({n}, {n}\), eps={n}")
     for optimizer in (keras.optimizers.Adam(), keras.optimizers.get("adam")):
         actual = (learning_rate(optimizer), optimizer.beta_1, optimizer.beta_2, optimizer.epsilon)
-        for stated, value, name in zip(keras_values, actual, ("learning_rate", "beta_1", "beta_2", "epsilon")):
+        for stated, value, name in zip(
+            keras_values, actual, ("learning_rate", "beta_1", "beta_2", "epsilon")
+        ):
             expect(stated, value, f"Keras Adam's {name}")
     defaults = torch_defaults(torch.optim.Adam)
     expect(torch_rate, defaults["lr"], "torch Adam's lr")
@@ -662,8 +1340,9 @@ def check_adam_defaults(row):
 @check("adam-update")
 def check_adam_update(row):
     keras_one_2, keras_one_1 = (float(v) for v in row.claim("keras", r"lr·√\({n} − β₂ᵗ\)/\({n} − β₁ᵗ\)"))
-    torch_one_1, torch_one_2 = (float(v) for v in row.claim(
-        "torch", r"lr/\({n} − β₁ᵗ\) · m/\(√v/√\({n} − β₂ᵗ\) \+ eps\)"))
+    torch_one_1, torch_one_2 = (
+        float(v) for v in row.claim("torch", r"lr/\({n} − β₁ᵗ\) · m/\(√v/√\({n} − β₂ᵗ\) \+ eps\)")
+    )
     mapping_one = float(row.claim("notes", r"eps = ε/√\({n} − β₂ᵗ\)"))
     plain_eps = float(row.claim("notes", r"eps={n} alone"))
     ratio = row.claim("notes", r"makes the first step {n} times Keras'")
@@ -674,14 +1353,23 @@ def check_adam_update(row):
     keras_path = keras_steps(keras.optimizers.Adam(rate), start, gradients)
     torch_path = torch_steps(torch.optim.Adam, start, gradients, lr=rate)
     keras_w, torch_w, m, v = start.astype(np.float64), start.astype(np.float64), 0.0, 0.0
-    for t, (gradient, keras_result, torch_result) in enumerate(zip(gradients, keras_path, torch_path), start=1):
+    for t, (gradient, keras_result, torch_result) in enumerate(
+        zip(gradients, keras_path, torch_path), start=1
+    ):
         m, v = b1 * m + (1 - b1) * gradient, b2 * v + (1 - b2) * gradient.astype(np.float64) ** 2
-        keras_w = keras_w - rate * math.sqrt(keras_one_2 - b2**t) / (keras_one_1 - b1**t) * m / (np.sqrt(v) + eps)
-        torch_w = torch_w - rate / (torch_one_1 - b1**t) * m / (np.sqrt(v) / math.sqrt(torch_one_2 - b2**t) + 1e-8)
+        keras_w = keras_w - rate * math.sqrt(keras_one_2 - b2**t) / (keras_one_1 - b1**t) * m / (
+            np.sqrt(v) + eps
+        )
+        torch_w = torch_w - rate / (torch_one_1 - b1**t) * m / (
+            np.sqrt(v) / math.sqrt(torch_one_2 - b2**t) + 1e-8
+        )
         step = np.abs(keras_result - start).max()
         assert np.abs(keras_result - keras_w).max() <= 1e-3 * step, "Keras' stated step"
         assert np.abs(torch_result - torch_w).max() <= 1e-3 * step, "torch's stated step"
-    tiny = [np.full(5, small, np.float32) * np.sign(rng(30 + i).standard_normal(5)).astype(np.float32) for i in range(3)]
+    tiny = [
+        np.full(5, small, np.float32) * np.sign(rng(30 + i).standard_normal(5)).astype(np.float32)
+        for i in range(3)
+    ]
     keras_tiny = keras_steps(keras.optimizers.Adam(rate), start, tiny)
 
     def keras_eps(group, t):
@@ -689,15 +1377,29 @@ def check_adam_update(row):
 
     mapped = torch_steps(torch.optim.Adam, start, tiny, per_step=keras_eps, lr=rate)
     for keras_result, torch_result in zip(keras_tiny, mapped):
-        assert np.abs(keras_result - torch_result).max() <= 1e-4 * np.abs(keras_result - start).max(), "the eps mapping"
+        assert np.abs(keras_result - torch_result).max() <= 1e-4 * np.abs(keras_result - start).max(), (
+            "the eps mapping"
+        )
     plain = torch_steps(torch.optim.Adam, start, tiny[:1], lr=rate, eps=plain_eps)[0]
-    expect(ratio, np.abs(plain - start).max() / np.abs(keras_tiny[0] - start).max(), "torch's first step / Keras'")
+    expect(
+        ratio,
+        np.abs(plain - start).max() / np.abs(keras_tiny[0] - start).max(),
+        "torch's first step / Keras'",
+    )
 
 
 @check("adamw-defaults")
 def check_adamw_defaults(row):
-    expect(row.claim("keras", r"weight_decay={n}"), keras.optimizers.AdamW().weight_decay, "Keras AdamW's weight_decay")
-    expect(row.claim("torch", r"weight_decay={n}"), torch_defaults(torch.optim.AdamW)["weight_decay"], "torch AdamW's")
+    expect(
+        row.claim("keras", r"weight_decay={n}"),
+        keras.optimizers.AdamW().weight_decay,
+        "Keras AdamW's weight_decay",
+    )
+    expect(
+        row.claim("torch", r"weight_decay={n}"),
+        torch_defaults(torch.optim.AdamW)["weight_decay"],
+        "torch AdamW's",
+    )
 
 
 @check("rmsprop-defaults")
@@ -719,7 +1421,8 @@ def check_rmsprop_defaults(row):
 @check("rmsprop-update")
 def check_rmsprop_update(row):
     alpha = float(row.claim("notes", r"alpha={n}, eps"))
-    eps = float(row.given("notes", r"eps={n} torch"))  # ε is tiny next to √v here: either value gives the ratio
+    # ε is tiny next to √v here: either value gives the ratio
+    eps = float(row.given("notes", r"eps={n} torch"))
     times = row.claim("notes", r"first step is {n} times")
     small = float(row.claim("notes", r"gradients of {n};"))
     row.mentions("keras", "lr·g/√(v + ε)"), row.mentions("torch", "lr·g/(√v + eps)")
@@ -733,7 +1436,9 @@ def check_rmsprop_update(row):
         v = rho * v + (1 - rho) * gradient.astype(np.float64) ** 2
         keras_w = keras_w - rate * gradient / np.sqrt(v + epsilon)
         torch_w = torch_w - rate * gradient / (np.sqrt(v) + eps)
-        assert close(keras_result, keras_w, atol=1e-6) and close(torch_result, torch_w, atol=1e-6), "the stated steps"
+        assert close(keras_result, keras_w, atol=1e-6) and close(torch_result, torch_w, atol=1e-6), (
+            "the stated steps"
+        )
     tiny = [np.full(5, small, np.float32)]
     keras_step = keras_steps(keras.optimizers.RMSprop(rate), start, tiny)[0] - start
     torch_step = torch_steps(torch.optim.RMSprop, start, tiny, lr=rate, alpha=alpha, eps=eps)[0] - start
@@ -765,7 +1470,9 @@ def check_init_dense(row):
     layer = keras.layers.Dense(fan_out)
     layer.build((None, fan_in))
     kernel, bias = (w.numpy() for w in (layer.kernel, layer.bias))
-    expect(six, np.abs(kernel).max() ** 2 * (fan_in + fan_out), "Keras' largest |kernel|² · (fan_in + fan_out)")
+    expect(
+        six, np.abs(kernel).max() ** 2 * (fan_in + fan_out), "Keras' largest |kernel|² · (fan_in + fan_out)"
+    )
     assert not bias.any(), "Keras' bias starts at zero"
     linear = nn.Linear(fan_in, fan_out)
     weight_max, bias_max = linear.weight.abs().max().item(), linear.bias.abs().max().item()
@@ -774,7 +1481,10 @@ def check_init_dense(row):
     assert weight_max == pytest.approx(kaiming_bound(math.sqrt(a_squared), fan_in), rel=0.01)
     nn.init.xavier_uniform_(linear.weight)
     nn.init.zeros_(linear.bias)
-    assert linear.weight.abs().max().item() == pytest.approx(np.abs(kernel).max(), rel=0.01) and not linear.bias.any()
+    assert (
+        linear.weight.abs().max().item() == pytest.approx(np.abs(kernel).max(), rel=0.01)
+        and not linear.bias.any()
+    )
 
 
 @check("init-conv")
@@ -791,10 +1501,18 @@ def check_init_conv(row):
     assert kernel_max == pytest.approx(glorot, rel=0.01) and not layer.bias.numpy().any()
     conv = nn.Conv2d(channels_in, channels_out, size)
     fan_in = size * size * channels_in
-    expect(numerator, conv.weight.abs().max().item() * math.sqrt(fan_in), "torch's largest |weight| · √(kh·kw·in)")
-    assert conv.weight.abs().max().item() == pytest.approx(kaiming_bound(math.sqrt(a_squared), fan_in), rel=0.01)
+    expect(
+        numerator,
+        conv.weight.abs().max().item() * math.sqrt(fan_in),
+        "torch's largest |weight| · √(kh·kw·in)",
+    )
+    assert conv.weight.abs().max().item() == pytest.approx(
+        kaiming_bound(math.sqrt(a_squared), fan_in), rel=0.01
+    )
     nn.init.xavier_uniform_(conv.weight)
-    assert conv.weight.abs().max().item() == pytest.approx(glorot, rel=0.01), "xavier_uniform_ uses the same fans"
+    assert conv.weight.abs().max().item() == pytest.approx(glorot, rel=0.01), (
+        "xavier_uniform_ uses the same fans"
+    )
 
 
 @check("init-recurrent")
@@ -807,7 +1525,9 @@ def check_init_recurrent(row):
     lstm = keras.layers.LSTM(units)
     lstm.build((None, 5, inputs))
     kernel, recurrent, bias = lstm.get_weights()
-    assert np.abs(kernel).max() == pytest.approx(math.sqrt(6 / (inputs + 4 * units)), rel=0.02), "glorot_uniform"
+    assert np.abs(kernel).max() == pytest.approx(math.sqrt(6 / (inputs + 4 * units)), rel=0.02), (
+        "glorot_uniform"
+    )
     assert close(recurrent @ recurrent.T, np.eye(units), atol=1e-5), "orthogonal"
     blocks = bias.reshape(4, units)
     assert not blocks[[0, 2, 3]].any()
@@ -897,7 +1617,7 @@ class EpochCounter(keras.callbacks.Callback):
         self.batches_per_epoch[-1] += 1
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def recorded_fit(samples=99, epochs=2, verbose=0, seeded=True, **options):
     """A Keras ``fit`` on the targets 0..samples−1; returns the recorder, the history, the printed
     text, the warnings and the batches per epoch. ``seeded``: ``keras.utils.set_random_seed(0)``
@@ -930,8 +1650,9 @@ def _recorded_fit(samples, epochs, verbose, **options):
     options = dict(options)
     data = options.pop("data", None)
     if data == "dataset":
-        x = tf.data.Dataset.from_tensor_slices((np.zeros((samples, 1), np.float32),
-                                                np.arange(samples, dtype=np.float32))).batch(32)
+        x = tf.data.Dataset.from_tensor_slices(
+            (np.zeros((samples, 1), np.float32), np.arange(samples, dtype=np.float32))
+        ).batch(32)
         arguments = (x,)
     elif data == "py_dataset":
         arguments = (CountingBatches(),)
@@ -999,11 +1720,18 @@ class ScriptedModule(L.LightningModule):
 
 
 def loader(samples=6, batch_size=2):
-    return DataLoader(TensorDataset(torch.arange(samples, dtype=torch.float32)[:, None]), batch_size=batch_size)
+    return DataLoader(
+        TensorDataset(torch.arange(samples, dtype=torch.float32)[:, None]), batch_size=batch_size
+    )
 
 
 def lightning_run(module, max_epochs, callbacks=(), ckpt_path=None, **trainer_options):
-    options = {"logger": False, "enable_checkpointing": False, "enable_progress_bar": False, "enable_model_summary": False}
+    options = {
+        "logger": False,
+        "enable_checkpointing": False,
+        "enable_progress_bar": False,
+        "enable_model_summary": False,
+    }
     options.update(trainer_options)
     if any(isinstance(c, ModelCheckpoint) for c in callbacks):
         options["enable_checkpointing"] = True
@@ -1016,8 +1744,11 @@ def lightning_run(module, max_epochs, callbacks=(), ckpt_path=None, **trainer_op
 
 @check("fit-epochs")
 def check_fit_epochs(row):
-    expect(row.claim("keras", r"fit\(epochs={n}\)"), inspect.signature(keras.Model.fit).parameters["epochs"].default,
-           "fit's default epochs")
+    expect(
+        row.claim("keras", r"fit\(epochs={n}\)"),
+        inspect.signature(keras.Model.fit).parameters["epochs"].default,
+        "fit's default epochs",
+    )
     thousand = row.claim("torch", r"{n} epochs when")
 
     class StopAtOnce(L.Callback):
@@ -1036,9 +1767,13 @@ def check_fit_batch_size(row):
     model = recorded_fit(validation_split=0.2)[0]
     sizes = [len(batch) for batch in model.trained[:3]]
     expect(keras_size, sizes[0], "the size of fit's first batch")
-    expect(torch_size, DataLoader(TensorDataset(torch.zeros(5))).batch_size, "DataLoader's default batch_size")
+    expect(
+        torch_size, DataLoader(TensorDataset(torch.zeros(5))).batch_size, "DataLoader's default batch_size"
+    )
     train_samples = sum(sizes)
-    assert [len(b[0]) for b in DataLoader(TensorDataset(torch.zeros(train_samples)), batch_size=mapped)] == sizes
+    assert [
+        len(b[0]) for b in DataLoader(TensorDataset(torch.zeros(train_samples)), batch_size=mapped)
+    ] == sizes
 
 
 @check("fit-validation-split")
@@ -1048,10 +1783,12 @@ def check_fit_validation_split(row):
     one, notes_fraction = (float(v) for v in row.claim("notes", r"floor\(n·\({n} − {n}\)\)"))
     samples = 99
     model = recorded_fit(samples=samples, validation_split=fraction)[0]
-    first_epoch = sorted(sum(model.trained[:3], []))
+    first_epoch = sorted(v for batch in model.trained[:3] for v in batch)
     n_train = math.floor(samples * (one - notes_fraction))
     assert first_epoch == list(range(n_train)), "fit trains on the first floor(n·(1 − f)) samples"
-    assert model.validated[0] == list(range(n_train, samples)) == model.validated[1], "the last ones, in order"
+    assert model.validated[0] == list(range(n_train, samples)) == model.validated[1], (
+        "the last ones, in order"
+    )
     expect(percent, 100 * len(model.validated[0]) / samples, "the validation share in %")
     x, y = np.zeros((samples, 1)), np.arange(samples)
     assert keras_validation_split(x, y, fraction)[3].tolist() == model.validated[0]
@@ -1068,7 +1805,9 @@ def check_fit_shuffle(row):
         assert sorted(first) == sorted(second) == list(range(40)) and first != sorted(first)
         assert (first == second) is seeded, "a new order every epoch, unless a seed was set"
     data = TensorDataset(torch.arange(50.0))
-    assert [b[0].tolist() for b in DataLoader(data, batch_size=50)] == [list(range(50))], "in order by default"
+    assert [b[0].tolist() for b in DataLoader(data, batch_size=50)] == [list(range(50))], (
+        "in order by default"
+    )
     L.seed_everything(0, verbose=False)
     shuffled = DataLoader(data, batch_size=50, shuffle=True)
     epochs = [next(iter(shuffled))[0].tolist() for _ in range(2)]
@@ -1080,11 +1819,14 @@ def check_fit_verbose(row):
     silent = int(row.claim("keras", r"verbose={n}: silent"))
     assert inspect.signature(keras.Model.fit).parameters["verbose"].default == row.mentions("keras", "auto")
     assert recorded_fit(validation_split=0.2, verbose=silent)[2] == "", "verbose=0 prints nothing"
-    assert "step" in recorded_fit(samples=8, epochs=1, verbose="auto")[2], "verbose='auto' shows a progress bar"
+    assert "step" in recorded_fit(samples=8, epochs=1, verbose="auto")[2], (
+        "verbose='auto' shows a progress bar"
+    )
     row.mentions("torch", "enable_progress_bar=False"), row.mentions("notes", "enable_model_summary=False")
     quiet = {"logger": False, "enable_checkpointing": False}
     assert L.Trainer(**quiet).progress_bar_callback is not None
     assert L.Trainer(enable_progress_bar=False, **quiet).progress_bar_callback is None
+
     def has_summary(trainer):
         return any("ModelSummary" in type(callback).__name__ for callback in trainer.callbacks)
 
@@ -1094,8 +1836,12 @@ def check_fit_verbose(row):
 @check("fit-steps-per-epoch")
 def check_fit_steps_per_epoch(row):
     row.mentions("keras", "steps_per_epoch=k"), row.mentions("torch", "limit_train_batches=k")
-    model, _, _, caught, per_epoch = recorded_fit(samples=10, epochs=3, batch_size=2, steps_per_epoch=2, shuffle=False)
-    assert model.trained == [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9]], "Keras continues the pass, then runs out"
+    model, _, _, caught, per_epoch = recorded_fit(
+        samples=10, epochs=3, batch_size=2, steps_per_epoch=2, shuffle=False
+    )
+    assert model.trained == [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9]], (
+        "Keras continues the pass, then runs out"
+    )
     assert per_epoch == [2, 2, 1] and any("ran out of data" in message for message in caught)
     module = ScriptedModule(val_losses=(1.0, 1.0, 1.0))
     lightning_run(module, max_epochs=3, limit_train_batches=2)
@@ -1115,12 +1861,19 @@ def check_fit_validation_freq(row):
     keras_default = inspect.signature(keras.Model.fit).parameters["validation_freq"].default
     lightning_default = inspect.signature(L.Trainer).parameters["check_val_every_n_epoch"].default
     expect(row.claim("keras", r"validation_freq={n}"), keras_default, "fit's validation_freq")
-    expect(row.claim("torch", r"check_val_every_n_epoch={n}"), lightning_default, "Trainer's check_val_every_n_epoch")
+    expect(
+        row.claim("torch", r"check_val_every_n_epoch={n}"),
+        lightning_default,
+        "Trainer's check_val_every_n_epoch",
+    )
 
 
 @check("fit-history")
 def check_fit_history(row):
-    row.mentions("keras", 'history.history["val_loss"]'), row.mentions("torch", 'trainer.callback_metrics["val_loss"]')
+    (
+        row.mentions("keras", 'history.history["val_loss"]'),
+        row.mentions("torch", 'trainer.callback_metrics["val_loss"]'),
+    )
     _, history, _, _, _ = recorded_fit(validation_split=0.2)
     assert isinstance(history, keras.callbacks.History) and len(history.history["val_loss"]) == 2
     module = ScriptedModule(val_losses=(3.0, 2.0, 5.0))
@@ -1201,10 +1954,16 @@ def check_early_stopping(row):
     assert lightning_default.mode == "min"
     losses = (5.0, 4.0, 3.6, 3.4, 3.2, 3.0, 3.0, 1.0, 1.0, 1.0, 1.0, 1.0)
     for patience, min_delta in ((2, 0.5), (1, 0.0), (3, 0.25)):
-        keras_epochs = drive_keras_callback(keras.callbacks.EarlyStopping(patience=patience, min_delta=min_delta),
-                                            compiled_keras_model(), losses)
-        trainer = lightning_run(ScriptedModule(val_losses=losses), max_epochs=len(losses),
-                                callbacks=[EarlyStopping(monitor="val_loss", patience=patience, min_delta=min_delta)])
+        keras_epochs = drive_keras_callback(
+            keras.callbacks.EarlyStopping(patience=patience, min_delta=min_delta),
+            compiled_keras_model(),
+            losses,
+        )
+        trainer = lightning_run(
+            ScriptedModule(val_losses=losses),
+            max_epochs=len(losses),
+            callbacks=[EarlyStopping(monitor="val_loss", patience=patience, min_delta=min_delta)],
+        )
         assert trainer.current_epoch == keras_epochs < len(losses), (patience, min_delta)
 
 
@@ -1238,16 +1997,23 @@ def check_model_checkpoint(row):
     assert keras.callbacks.ModelCheckpoint("m.keras").monitor == row.mentions("keras", "val_loss")
     losses = (3.0, 1.0, 2.0)
     with tempfile.TemporaryDirectory() as directory:
-        callback = keras.callbacks.ModelCheckpoint(f"{directory}/m-{{epoch}}.weights.h5", save_best_only=True,
-                                                   save_weights_only=True)
+        callback = keras.callbacks.ModelCheckpoint(
+            f"{directory}/m-{{epoch}}.weights.h5", save_best_only=True, save_weights_only=True
+        )
         drive_keras_callback(callback, compiled_keras_model(), losses)
         improved = [0, 1]  # the epochs (from 0) that beat the best so far
-        assert sorted(p.name for p in Path(directory).iterdir()) == [f"m-{e + keras_first}.weights.h5" for e in improved]
+        assert sorted(p.name for p in Path(directory).iterdir()) == [
+            f"m-{e + keras_first}.weights.h5" for e in improved
+        ]
     with tempfile.TemporaryDirectory() as directory:
-        checkpoint = ModelCheckpoint(dirpath=directory, filename="m-{epoch}", monitor="val_loss", save_top_k=top_k)
+        checkpoint = ModelCheckpoint(
+            dirpath=directory, filename="m-{epoch}", monitor="val_loss", save_top_k=top_k
+        )
         lightning_run(ScriptedModule(val_losses=losses), max_epochs=len(losses), callbacks=[checkpoint])
         best_epoch = 1  # counted from 0, like Keras' epochs above
-        assert [p.name for p in Path(directory).glob("*.ckpt")] == [f"m-epoch={best_epoch + lightning_first}.ckpt"]
+        assert [p.name for p in Path(directory).glob("*.ckpt")] == [
+            f"m-epoch={best_epoch + lightning_first}.ckpt"
+        ]
 
 
 @check("backup-and-restore")
@@ -1271,17 +2037,37 @@ def check_backup_and_restore(row):
     with tempfile.TemporaryDirectory() as directory:
         model = compiled_keras_model(0.01)
         with pytest.raises(RuntimeError):
-            model.fit(x, x, batch_size=2, epochs=4, verbose=0,
-                      callbacks=[keras.callbacks.BackupAndRestore(directory), CrashAfterSecondEpoch()])
+            model.fit(
+                x,
+                x,
+                batch_size=2,
+                epochs=4,
+                verbose=0,
+                callbacks=[keras.callbacks.BackupAndRestore(directory), CrashAfterSecondEpoch()],
+            )
         resumed, rerun = FirstEpoch(), compiled_keras_model(0.01)
-        rerun.fit(x, x, batch_size=2, epochs=4, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(directory), resumed])
+        rerun.fit(
+            x,
+            x,
+            batch_size=2,
+            epochs=4,
+            verbose=0,
+            callbacks=[keras.callbacks.BackupAndRestore(directory), resumed],
+        )
         assert resumed.epochs == [2, 3], "Keras resumes after the last finished epoch"
     with tempfile.TemporaryDirectory() as directory:
-        lightning_run(ScriptedModule(val_losses=(1.0,) * 4), max_epochs=2,
-                      callbacks=[ModelCheckpoint(dirpath=directory, save_last=True)])
+        lightning_run(
+            ScriptedModule(val_losses=(1.0,) * 4),
+            max_epochs=2,
+            callbacks=[ModelCheckpoint(dirpath=directory, save_last=True)],
+        )
         module = ScriptedModule(val_losses=(1.0,) * 4)
-        trainer = lightning_run(module, max_epochs=4, callbacks=[ModelCheckpoint(dirpath=directory, save_last=True)],
-                                ckpt_path="last")
+        trainer = lightning_run(
+            module,
+            max_epochs=4,
+            callbacks=[ModelCheckpoint(dirpath=directory, save_last=True)],
+            ckpt_path="last",
+        )
         assert sorted({epoch for epoch, _ in module.trained}) == [2, 3] and trainer.global_step == 4 * 3
         assert torch.load(Path(directory) / "last.ckpt", weights_only=True)["optimizer_states"]
     assert resumed.iterations == 2 * 2, "Keras' optimizer state came back (its step counter)"
@@ -1290,40 +2076,61 @@ def check_backup_and_restore(row):
 def keras_plateau_rates(losses, **options):
     model = compiled_keras_model()
     rates = []
-    drive_keras_callback(keras.callbacks.ReduceLROnPlateau(**options), model, losses,
-                         on_epoch=lambda epoch: rates.append(learning_rate(model.optimizer)))
+    drive_keras_callback(
+        keras.callbacks.ReduceLROnPlateau(**options),
+        model,
+        losses,
+        on_epoch=lambda epoch: rates.append(learning_rate(model.optimizer)),
+    )
     return rates
 
 
 def lightning_plateau_rates(losses, **options):
     module = ScriptedModule(val_losses=losses, learning_rate=1.0)
-    module.scheduler_factory = lambda optimizer: torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, **options)
+    module.scheduler_factory = lambda optimizer: torch.optim.lr_scheduler.ReduceLROnPlateau(
+        optimizer, **options
+    )
     lightning_run(module, max_epochs=len(losses))
     return module.rates
 
 
 @check("reduce-lr-on-plateau")
 def check_reduce_lr_on_plateau(row):
-    keras_values = row.claim("keras", r"factor={n}, patience={n}, min_delta={n} \(absolute\), cooldown={n}, min_lr={n}")
-    torch_values = row.claim("torch", r"factor={n}, patience={n}, threshold={n} \(relative\), cooldown={n}, min_lr={n}")
+    keras_values = row.claim(
+        "keras", r"factor={n}, patience={n}, min_delta={n} \(absolute\), cooldown={n}, min_lr={n}"
+    )
+    torch_values = row.claim(
+        "torch", r"factor={n}, patience={n}, threshold={n} \(relative\), cooldown={n}, min_lr={n}"
+    )
     torch_extra = float(row.claim("notes", r"torch after patience \+ {n}"))
     patience_offset = int(row.claim("notes", r"patience=p − {n}"))
     row.mentions("torch", '"monitor": "val_loss"'), row.mentions("notes", 'threshold_mode="abs"')
     keras_default = keras.callbacks.ReduceLROnPlateau()
     for stated, name in zip(keras_values, ("factor", "patience", "min_delta", "cooldown", "min_lr")):
         expect(stated, abs(getattr(keras_default, name)), f"Keras ReduceLROnPlateau's {name}")
-    torch_default = torch.optim.lr_scheduler.ReduceLROnPlateau(torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=1.0))
+    torch_default = torch.optim.lr_scheduler.ReduceLROnPlateau(
+        torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=1.0)
+    )
     assert torch_default.threshold_mode == "rel"
     torch_min_lr = torch_default.min_lrs[0]
-    for stated, value, name in zip(torch_values, (torch_default.factor, torch_default.patience, torch_default.threshold,
-                                                  torch_default.cooldown, torch_min_lr), ("factor", "patience", "threshold",
-                                                                                          "cooldown", "min_lr")):
+    for stated, value, name in zip(
+        torch_values,
+        (
+            torch_default.factor,
+            torch_default.patience,
+            torch_default.threshold,
+            torch_default.cooldown,
+            torch_min_lr,
+        ),
+        ("factor", "patience", "threshold", "cooldown", "min_lr"),
+    ):
         expect(stated, value, f"torch ReduceLROnPlateau's {name}")
     losses = (10.0, 9.4, 9.0, 8.4, 8.3, 8.2, 8.1, 8.0, 7.9, 7.8)
     for patience in (1, 2, 3):
         keras_rates = keras_plateau_rates(losses, patience=patience, factor=0.5, min_delta=0.5)
-        torch_rates = lightning_plateau_rates(losses, patience=patience - patience_offset, factor=0.5, threshold=0.5,
-                                              threshold_mode="abs")
+        torch_rates = lightning_plateau_rates(
+            losses, patience=patience - patience_offset, factor=0.5, threshold=0.5, threshold_mode="abs"
+        )
         assert torch_rates == pytest.approx(keras_rates), (patience, keras_rates, torch_rates)
     flat = (1.0,) + (2.0,) * 7
     keras_first_cut = keras_plateau_rates(flat, patience=2, factor=0.5).index(0.5)
@@ -1333,7 +2140,9 @@ def check_reduce_lr_on_plateau(row):
 
 @check("learning-rate-scheduler")
 def check_learning_rate_scheduler(row):
-    keras_start, keras_factor = (float(v) for v in row.given("keras", r"lambda epoch, lr: {n} \* {n}\*\*epoch"))
+    keras_start, keras_factor = (
+        float(v) for v in row.given("keras", r"lambda epoch, lr: {n} \* {n}\*\*epoch")
+    )
     torch_start = float(row.claim("torch", r"SGD\(params, lr={n}\)"))
     torch_factor = float(row.claim("torch", r"lambda epoch: {n}\*\*epoch"))
     row.mentions("torch", '"interval": "epoch"')
@@ -1345,7 +2154,8 @@ def check_learning_rate_scheduler(row):
         keras_rates.append(learning_rate(model.optimizer))
     module = ScriptedModule(val_losses=(1.0,) * 4, learning_rate=torch_start)
     module.scheduler_factory = lambda optimizer: torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda epoch: torch_factor**epoch)
+        optimizer, lambda epoch: torch_factor**epoch
+    )
     lightning_run(module, max_epochs=4)
     assert module.rates == pytest.approx(keras_rates, rel=1e-6)
 
@@ -1358,7 +2168,9 @@ def check_csv_logger(row):
         drive_keras_callback(callback, compiled_keras_model(), (2.0, 1.0))
         lines = Path(directory, "log.csv").read_text().splitlines()
         assert lines[0].startswith("epoch") and len(lines) == 1 + 2, "a header and one row per epoch"
-        lightning_run(ScriptedModule(val_losses=(2.0, 1.0)), max_epochs=2, logger=CSVLogger(f"{directory}/logs"))
+        lightning_run(
+            ScriptedModule(val_losses=(2.0, 1.0)), max_epochs=2, logger=CSVLogger(f"{directory}/logs")
+        )
         assert (Path(directory) / path).is_file()
 
 
@@ -1370,10 +2182,12 @@ def check_tensorboard(row):
 
     try:
         import tensorboard  # noqa: F401
+
         available = True
     except ImportError:
         try:
             import tensorboardX  # noqa: F401
+
             available = True
         except ImportError:
             available = False
@@ -1406,7 +2220,9 @@ def check_tf_data(row):
     torch_batch = int(row.claim("torch", r"batch_size={n}"))
     model, _, _, caught, _ = recorded_fit(samples=40, epochs=2, data="dataset", batch_size=4, shuffle=True)
     assert [len(b) for b in model.trained] == [keras_batch, 40 - keras_batch] * 2, "fit ignores batch_size"
-    assert model.trained[0] + model.trained[1] == list(range(40)) == model.trained[2] + model.trained[3], "and shuffle"
+    assert model.trained[0] + model.trained[1] == list(range(40)) == model.trained[2] + model.trained[3], (
+        "and shuffle"
+    )
     assert any("shuffle" in message for message in caught)
     data = TensorDataset(torch.arange(40.0))
     keras_sizes = [len(b) for b in model.trained[:2]]
@@ -1446,7 +2262,9 @@ def check_image_layout(row):
     conv = nn.Conv2d(3, 2, 3, padding=1)
     set_parameter(conv.weight, as_tensor(kernel).permute(3, 2, 0, 1)), set_parameter(conv.bias, bias)
     torch_output = conv(as_tensor(x).permute(*to_torch))
-    assert close(torch_output.detach().permute(*back), layer(x)) and close(to_keras_layout(torch_output), layer(x))
+    assert close(torch_output.detach().permute(*back), layer(x)) and close(
+        to_keras_layout(torch_output), layer(x)
+    )
 
 
 @check("image-folder")
@@ -1458,8 +2276,9 @@ def check_image_folder(row):
         for name in ("dogs", "cats", "birds"):
             Path(root, name).mkdir()
             Image.new("RGB", (4, 4), (len(name) * 20, 0, 0)).save(Path(root, name, "a.png"))
-        keras_data = keras.utils.image_dataset_from_directory(root, image_size=(4, 4), batch_size=8, shuffle=False,
-                                                              verbose=False)
+        keras_data = keras.utils.image_dataset_from_directory(
+            root, image_size=(4, 4), batch_size=8, shuffle=False, verbose=False
+        )
         keras_labels = np.concatenate([labels.numpy() for _, labels in keras_data]).tolist()
         folder = torchvision.datasets.ImageFolder(root)
         assert keras_data.class_names == folder.classes == ["birds", "cats", "dogs"]
@@ -1478,7 +2297,10 @@ def trained_keras_model():
 
 @check("save-model")
 def check_save_model(row):
-    row.mentions("keras", 'model.save("m.keras")'), row.mentions("torch", 'torch.save(model.state_dict(), "m.pt")')
+    (
+        row.mentions("keras", 'model.save("m.keras")'),
+        row.mentions("torch", 'torch.save(model.state_dict(), "m.pt")'),
+    )
     x = rng(43).standard_normal((2, 3)).astype(np.float32)
     with tempfile.TemporaryDirectory() as directory:
         model = trained_keras_model()
@@ -1521,7 +2343,9 @@ def check_lightning_checkpoint(row):
         trainer = lightning_run(module, max_epochs=2)
         trainer.save_checkpoint(f"{directory}/m.ckpt")
         saved = torch.load(f"{directory}/m.ckpt", weights_only=True)
-        assert set(keys) | {"loops", "callbacks"} <= set(saved) and saved["epoch"] == 2 == trainer.current_epoch
+        assert (
+            set(keys) | {"loops", "callbacks"} <= set(saved) and saved["epoch"] == 2 == trainer.current_epoch
+        )
         loaded = ScriptedModule.load_from_checkpoint(f"{directory}/m.ckpt")
         assert loaded.hparams.learning_rate == 0.3 and loaded.weight.item() == module.weight.item()
         trained_keras_model().save(f"{directory}/m.keras")
@@ -1541,7 +2365,7 @@ def check_safe_loading(row):
         with pytest.raises(ValueError, match="Lambda"):
             keras.saving.load_model(f"{directory}/lambda.keras")
         torch.save({"weights": torch.zeros(2), "object": BatchRecorder}, f"{directory}/object.pt")
-        with pytest.raises(Exception, match="[Ww]eights only load failed"):
+        with pytest.raises(Exception, match=r"[Ww]eights only load failed"):
             torch.load(f"{directory}/object.pt")
         trainer = lightning_run(ScriptedModule(), max_epochs=1)
         trainer.save_checkpoint(f"{directory}/m.ckpt")
@@ -1578,7 +2402,9 @@ def check_ddp_nodes(row):
     processes = row.claim("torch", r"{n} processes")
     trainer = ddp_trainer(num_nodes=nodes, devices=devices, strategy="ddp")
     expect(processes, trainer.world_size, "Lightning's world size")
-    assert row.mentions("keras", "MultiWorkerMirroredStrategy") and hasattr(tf.distribute, "MultiWorkerMirroredStrategy")
+    assert row.mentions("keras", "MultiWorkerMirroredStrategy") and hasattr(
+        tf.distribute, "MultiWorkerMirroredStrategy"
+    )
 
 
 @check("global-batch")
@@ -1587,11 +2413,25 @@ def check_global_batch(row):
     per_replica = row.claim("keras", r"becomes {n} per replica")
     per_process, processes = (int(v) for v in row.given("torch", r"batch_size={n} on {n} devices"))
     torch_global = row.claim("torch", r"global batches of {n}")
-    context = tf.distribute.InputContext(num_input_pipelines=1, input_pipeline_id=0, num_replicas_in_sync=replicas)
-    expect(per_replica, context.get_per_replica_batch_size(global_size), "TensorFlow's per-replica batch size")
+    context = tf.distribute.InputContext(
+        num_input_pipelines=1, input_pipeline_id=0, num_replicas_in_sync=replicas
+    )
+    expect(
+        per_replica, context.get_per_replica_batch_size(global_size), "TensorFlow's per-replica batch size"
+    )
     data = TensorDataset(torch.arange(256.0))
-    firsts = [next(iter(DataLoader(data, batch_size=per_process, sampler=DistributedSampler(
-        data, num_replicas=processes, rank=rank, shuffle=False))))[0] for rank in range(processes)]
+    firsts = [
+        next(
+            iter(
+                DataLoader(
+                    data,
+                    batch_size=per_process,
+                    sampler=DistributedSampler(data, num_replicas=processes, rank=rank, shuffle=False),
+                )
+            )
+        )[0]
+        for rank in range(processes)
+    ]
     assert len(set(torch.cat(firsts).tolist())) == sum(len(b) for b in firsts), "disjoint shards"
     expect(torch_global, sum(len(b) for b in firsts), "the samples of one step over all processes")
     assert inspect.signature(L.Trainer).parameters["use_distributed_sampler"].default is True
@@ -1653,12 +2493,16 @@ def check_mixed_float16(row):
     assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # no CUDA here: the scaler is built, then disabled
-        assert isinstance(MixedPrecision(row.mentions("torch", "16-mixed"), "cuda").scaler, torch.amp.GradScaler)
+        assert isinstance(
+            MixedPrecision(row.mentions("torch", "16-mixed"), "cuda").scaler, torch.amp.GradScaler
+        )
     with torch.autocast("cpu", dtype=torch.float16):
         linear = nn.Linear(3, 2)
         assert linear(torch.ones(1, 3)).dtype == torch.float16 and linear.weight.dtype == torch.float32
     trainer, messages = lightning_precision("16-mixed")
-    assert trainer.precision == row.mentions("notes", "bf16-mixed") and any("bf16-mixed" in m for m in messages)
+    assert trainer.precision == row.mentions("notes", "bf16-mixed") and any(
+        "bf16-mixed" in m for m in messages
+    )
 
 
 @check("mixed-bfloat16")
@@ -1724,13 +2568,15 @@ def test_guide_row(check_id):
     """The row's check passes, reads every number of the row, and fails whenever one stated number changes."""
     row = row_by_check(guide_rows(), check_id)
     CHECKS[check_id](row)
-    assert not row.unread(), f"row `{check_id}` (line {row.line}) states numbers its check never reads: {row.unread()}"
+    assert not row.unread(), (
+        f"row `{check_id}` (line {row.line}) states numbers its check never reads: {row.unread()}"
+    )
     for description, mutated in row.mutations():
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # a wrong number may well provoke warnings too
                 CHECKS[check_id](mutated)
-        except Exception:  # noqa: BLE001 - any failure of the check counts
+        except Exception:
             continue
         pytest.fail(f"row `{check_id}`: after changing {description} the check still passes")
 
@@ -1740,8 +2586,12 @@ def test_every_row_is_checked_and_every_row_with_a_number_by_its_own_check():
     assert len(rows) >= 60
     unchecked = [row for row in rows if not row.check and not row.references]
     assert not unchecked, f"rows without a check: {unchecked}"
-    digits_without_check = [row for row in rows if not row.check and (
-        row.has_digit() or any(character.isdigit() for cell in row.raw_cells for character in cell))]
+    digits_without_check = [
+        row
+        for row in rows
+        if not row.check
+        and (row.has_digit() or any(character.isdigit() for cell in row.raw_cells for character in cell))
+    ]
     assert not digits_without_check, f"rows with a digit need their own check id: {digits_without_check}"
 
 
@@ -1758,8 +2608,11 @@ def test_every_referenced_test_exists():
         file_name, function = reference.split("::")
         path = TESTS / file_name
         assert path.is_file(), f"{reference}: no file {path}"
-        names = {node.name for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-                 if isinstance(node, ast.FunctionDef)}
+        names = {
+            node.name
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.FunctionDef)
+        }
         assert function in names, f"{reference}: no test function {function} in {file_name}"
 
 
@@ -1769,7 +2622,7 @@ def test_editing_a_number_in_a_copy_of_the_guide_fails_its_check():
     CHECKS["batchnorm"](original)  # passes as written
     assert text.count("`momentum=0.99`") == 1
     edited = row_by_check(guide_rows(text.replace("`momentum=0.99`", "`momentum=0.9`")), "batchnorm")
-    with pytest.raises(AssertionError, match="the guide states 0.9, but BatchNormalization"):
+    with pytest.raises(AssertionError, match=r"the guide states 0\.9, but BatchNormalization"):
         CHECKS["batchnorm"](edited)
 
 
@@ -1782,10 +2635,34 @@ def test_a_number_added_to_a_row_is_caught_as_unread():
     assert row.unread() == [("notes", "3")]
 
 
+DAY_ONE = {
+    "sequential": "Sequential",
+    "compile": "compile",
+    "accuracy-average": "metrics=",
+    "model-summary": "summary()",
+    "fit-basics": "model.fit(",
+    "epoch-metrics": "history",
+    "evaluate-test": "evaluate(",
+    "predict": "predict(",
+    "training-mode": "training=False",
+}
+
+
+def test_the_day_one_section_covers_the_courses_first_steps():
+    """Issue 15: the basics a participant meets first each have their row (and so their check)."""
+    rows = [row for row in guide_rows() if row.section.startswith("Day 1")]
+    assert {row.check for row in rows} == set(DAY_ONE)
+    for row in rows:
+        assert DAY_ONE[row.check] in row.text("keras"), f"row `{row.check}` is about {DAY_ONE[row.check]}"
+    assert guide_rows()[0].section.startswith("Day 1"), "the guide opens with them"
+
+
 def test_the_stated_versions_are_the_installed_ones():
     """The guide's checks ran against these versions: its opening line must name them."""
-    stated = re.search(r"Keras (\d+\.\d+) on TensorFlow (\d+\.\d+), torch (\d+\.\d+), Lightning (\d+\.\d+)\.",
-                       GUIDE.read_text(encoding="utf-8"))
+    stated = re.search(
+        r"Keras (\d+\.\d+) on TensorFlow (\d+\.\d+), torch (\d+\.\d+), Lightning (\d+\.\d+)\.",
+        GUIDE.read_text(encoding="utf-8"),
+    )
     assert stated, "the guide names the versions it was checked with"
     installed = [".".join(module.__version__.split(".")[:2]) for module in (keras, tf, torch, L)]
     assert list(stated.groups()) == installed
@@ -1797,14 +2674,17 @@ def test_the_table_reader():
     row = Row("s", 1, cells, "`demo` `test_x.py::test_y`")
     assert row.check == "demo" and row.references == ["test_x.py::test_y"]
     assert [token for _, token in row.unread()] == ["3", "1e-7", "0", "1", "0.05", "2"]
-    assert row.claim("keras", r"Conv2D\(f, {n}\)") == 3.0 and row.given("torch", r"N\({n}, {n}\)") == (0.0, 1.0)
+    assert row.claim("keras", r"Conv2D\(f, {n}\)") == 3.0 and row.given("torch", r"N\({n}, {n}\)") == (
+        0.0,
+        1.0,
+    )
     assert [token for _, token in row.unread()] == ["1e-7", "0.05", "2"]
     with pytest.raises(GuideError, match="matches 0 times"):
         row.claim("notes", r"absent {n}")
     assert agrees(Stated("16.12"), 16.118) and not agrees(Stated("16.13"), 16.118)
     assert agrees(Stated("1e-7"), 1.0000000116860974e-07) and not agrees(Stated("2e-7"), 1e-7)
     assert [mutate(t) for t in ("0.99", "1e-7", "1000", "9", "0")] == ["0.98", "2e-7", "1001", "8", "1"]
-    (description, mutated), = row.mutations()
+    ((description, mutated),) = row.mutations()
     assert description == "keras: 3 -> 4" and mutated.raw_cells[0].startswith("`Conv2D(f, 4)`")
     with pytest.raises(GuideError, match="columns must be"):
         read_guide("| a | b |\n|---|---|\n| 1 | 2 |\n")

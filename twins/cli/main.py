@@ -4,7 +4,8 @@
     twins summary MODEL [--json]
     twins train MODEL --framework lightning|keras [--seed N] [--json PATH] [--out DIR [--resume]] [--trainer.* ...]
     twins compare MODEL [--epochs N] [--seed N] [--json PATH] [--out DIR] [--quiet]
-    twins cluster [--seed N] [--batch-size N] [--json PATH] [--out DIR]   (Day 2: K-Means twins, DBSCAN, PCA on Iris)
+    twins cluster [--seed N] [--batch-size N] [--scale none|standard] [--json PATH] [--out DIR] [--quiet]
+        (Day 2: K-Means twins, DBSCAN, PCA on Iris)
     twins pictures MODEL --out DIR [--epochs N] [--seed N] [--resume] [--codes N]   (Day 3: autoencoders, DCGAN)
     twins featuremaps MODEL --out DIR [--train keras|lightning] [--epochs N] [--images N] [--layers N]   (CNN feature maps)
     twins predict MODEL --image PHOTO [--checkpoint CKPT | --epochs N] [--json PATH]   (classify your own photo)
@@ -105,6 +106,13 @@ def cmd_cluster(args: list[str]) -> int:
     parser.add_argument("--batch-size", type=int, default=32, help="points per Lloyd batch of the K-Means twins")
     parser.add_argument("--out", type=str | None, default=None, help="folder for the PNG pictures")
     parser.add_argument("--json", type=str | None, default=None, help="write the scores as JSON to this path")
+    parser.add_argument(
+        "--scale",
+        choices=["none", "standard"],
+        default="none",
+        help="none: the raw measurements in cm, as the course clusters them; standard: standard-scaled",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress lines; the results are printed")
     run(parse(parser, args))
     return 0
 

@@ -18,7 +18,8 @@ USAGE = """    twins list [--json]
     twins summary MODEL [--json]
     twins train MODEL --framework lightning|keras [--seed N] [--json PATH] [--out DIR [--resume]] [--trainer.* ...]
     twins compare MODEL [--epochs N] [--seed N] [--json PATH] [--out DIR] [--quiet]
-    twins cluster [--seed N] [--batch-size N] [--json PATH] [--out DIR]   (Day 2: K-Means twins, DBSCAN, PCA on Iris)
+    twins cluster [--seed N] [--batch-size N] [--scale none|standard] [--json PATH] [--out DIR] [--quiet]
+        (Day 2: K-Means twins, DBSCAN, PCA on Iris)
     twins pictures MODEL --out DIR [--epochs N] [--seed N] [--resume] [--codes N]   (Day 3: autoencoders, DCGAN)
     twins featuremaps MODEL --out DIR [--train keras|lightning] [--epochs N] [--images N] [--layers N]   (CNN feature maps)
     twins predict MODEL --image PHOTO [--checkpoint CKPT | --epochs N] [--json PATH]   (classify your own photo)
