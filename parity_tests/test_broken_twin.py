@@ -36,7 +36,7 @@ def test_a_a_model_without_its_keras_twin_is_caught(model_id):
 
 def test_a_a_keras_twin_that_is_not_the_mirror_is_caught():
     elsewhere = dataclasses.replace(spec("mpg_regression"), keras="keras_models.kmeans.KMeans")
-    with pytest.raises(RegistrationError, match="must be keras_models.tabular_mlp.TabularMLP"):
+    with pytest.raises(RegistrationError, match=r"must be keras_models.tabular_mlp.TabularMLP"):
         check_registration(elsewhere)
 
 

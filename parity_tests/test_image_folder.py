@@ -86,7 +86,13 @@ def test_rotation_matches_keras_random_rotation_and_flip_is_horizontal():
 
 
 def shapes_datamodule(**overrides):
-    arguments = dict(source="shapes", num_images=24, image_size=16, batch_size=8, seed=5) | overrides
+    arguments = {
+        "source": "shapes",
+        "num_images": 24,
+        "image_size": 16,
+        "batch_size": 8,
+        "seed": 5,
+    } | overrides
     datamodule = CatsDogsDataModule(**arguments)
     datamodule.setup()
     return datamodule

@@ -170,7 +170,7 @@ def test_real_loader_downloads_verifies_and_reads_aclimdb(tmp_path, monkeypatch)
 def test_real_loader_offline_is_one_clear_line(tmp_path, monkeypatch):
     missing = RemoteFile("aclImdb_v1.tar.gz", "md5:" + "0" * 32, (tmp_path / "absent.tar.gz").as_uri())
     monkeypatch.setattr(imdb, "IMDB_FILES", FileSet("IMDB", "imdb", (missing,), hint=imdb.IMDB_FILES.hint))
-    with pytest.raises(DataError, match="not available offline.*--data.source synthetic") as error:
+    with pytest.raises(DataError, match=r"not available offline.*--data.source synthetic") as error:
         IMDBDataModule(source="download", data_dir=str(tmp_path / "cache")).setup()
     assert "\n" not in str(error.value)
     with pytest.raises(DataError, match="unknown IMDB source"):

@@ -43,9 +43,9 @@ def test_course_sizes_and_keras_defaults(gan):
     torch_slopes = {m.negative_slope for m in lightning_model.modules() if isinstance(m, nn.LeakyReLU)}
     assert keras_slopes == torch_slopes == {0.3}
     keras_norms = [
-        (l.epsilon, l.momentum)
-        for l in keras_model._flatten_layers()
-        if isinstance(l, keras.layers.BatchNormalization)
+        (layer.epsilon, layer.momentum)
+        for layer in keras_model._flatten_layers()
+        if isinstance(layer, keras.layers.BatchNormalization)
     ]
     torch_norms = [
         (m.eps, 1 - m.momentum)

@@ -179,6 +179,6 @@ def test_jena_pinned_checksum_and_offline_error(tmp_path, monkeypatch):
     with pytest.raises(DataError, match="checksum mismatch"):
         jena.fetch_jena(tmp_path / "pinned", checksum="sha256:" + "0" * 64)
     monkeypatch.setattr(jena, "JENA_URL", (tmp_path / "absent.zip").as_uri())
-    with pytest.raises(DataError, match="not available offline.*--data.source synthetic") as error:
+    with pytest.raises(DataError, match=r"not available offline.*--data.source synthetic") as error:
         JenaDataModule(source="download", data_dir=str(tmp_path / "empty")).setup()
     assert "\n" not in str(error.value)

@@ -21,7 +21,7 @@ def keras_cnn(kernel: int, with_dropout: bool = True) -> keras.Model:
         keras.layers.Flatten(),
     ]
     layers += [keras.layers.Dropout(0.5)] if with_dropout else []
-    return keras.Sequential(layers + [keras.layers.Dense(3)])
+    return keras.Sequential([*layers, keras.layers.Dense(3)])
 
 
 def torch_cnn(kernel: int) -> nn.Module:

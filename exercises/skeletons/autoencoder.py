@@ -56,7 +56,7 @@ class DenoisingAutoencoder(CourseModule):
     ):
         super().__init__(1, "linear", loss, [], optimizer, learning_rate)
         self.save_hyperparameters()
-        channels = input_shape[-1]
+        channels = input_shape[-1]  # noqa: F841 - the decoder you write below ends in `channels`
         raise NotImplementedError(
             "TODO 1 (DenoisingAutoencoder.__init__): self.encoder = nn.Sequential(...): two stride-2 convolutions "
             "that pad like Keras' 'same' (28 → 14 → 7), each followed by nn.ReLU"

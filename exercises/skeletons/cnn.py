@@ -65,7 +65,7 @@ class ConvClassifier(CourseModule):
     ):
         super().__init__(output_units, output_activation, loss, list(metrics), optimizer, learning_rate)
         self.save_hyperparameters()
-        height, width, channels = input_shape
+        height, width, channels = input_shape  # noqa: RUF059 - your layers below need these sizes
         # Keras padding="same" keeps H and W at stride 1; torch's nn.Conv2d pads nothing unless told.
         # MaxPooling2D(2) halves H and W, rounding down (so does nn.MaxPool2d(2)).
         raise NotImplementedError(

@@ -128,7 +128,7 @@ class DCGAN(L.LightningModule):
         """Both gradients from ONE forward (the TF tutorial's two tapes), then both steps. Hint:
         ``self.manual_backward(loss, inputs=[...], retain_graph=...)`` limits a backward pass to
         some parameters."""
-        real, noise = batch
+        real, noise = batch  # noqa: RUF059 - the step you write below reads both
         raise NotImplementedError(
             "TODO 5 (DCGAN.training_step): g_opt, d_opt = self.optimizers(); losses = self.adversarial_losses(...); "
             "zero both; manual_backward g_loss (generator's parameters) and d_loss (discriminator's); step both; "

@@ -143,7 +143,7 @@ class MobileNetV2(nn.Module):
         names = ["input_layer", "Conv1", "bn_Conv1", "Conv1_relu"]
         for block in self.blocks:
             names += block.keras_layer_names
-        return names + ["Conv_1", "Conv_1_bn", "out_relu"]
+        return [*names, "Conv_1", "Conv_1_bn", "out_relu"]
 
     def keras_layers(self) -> list[tuple[str, nn.Module | None]]:
         """``(Keras layer name, torch module owning its weights or None)`` for every Keras layer."""

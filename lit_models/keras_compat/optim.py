@@ -48,7 +48,7 @@ class KerasAdam(Optimizer):
     """
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-7):
-        super().__init__(params, dict(lr=lr, betas=betas, eps=eps))
+        super().__init__(params, {"lr": lr, "betas": betas, "eps": eps})
 
     @torch.no_grad()
     def step(self, closure=None):
@@ -83,7 +83,7 @@ class KerasRMSprop(Optimizer):
     """
 
     def __init__(self, params, lr: float = 1e-3, rho: float = 0.9, eps: float = 1e-7):
-        super().__init__(params, dict(lr=lr, rho=rho, eps=eps))
+        super().__init__(params, {"lr": lr, "rho": rho, "eps": eps})
 
     @torch.no_grad()
     def step(self, closure=None):

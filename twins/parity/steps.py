@@ -37,7 +37,7 @@ def keras_gradients_in_torch_layout(keras_model, lightning_model, x, y) -> tuple
     variables = [layer.weights for layer in layers]
     grads = tape.gradient(loss, [v for group in variables for v in group])
     arrays, position = [], 0
-    for (_, layer, _, converter), group in zip(paired_layers(keras_model, lightning_model), variables):
+    for (_, _keras_layer, _, converter), group in zip(paired_layers(keras_model, lightning_model), variables):
         chunk = grads[position : position + len(group)]
         position += len(group)
         arrays += converter.to_torch(
