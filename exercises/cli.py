@@ -89,7 +89,8 @@ def cmd_start(args) -> int:
     with resources.as_file(skeleton_path(exercise.id)) as skeleton:
         shutil.copyfile(skeleton, target)
     print(
-        f"copied the {exercise.id} skeleton to {target}: replace each TODO (`raise NotImplementedError(...)`) by your code,"
+        f"copied the {exercise.id} skeleton to {target}: "
+        "replace each TODO (`raise NotImplementedError(...)`) by your code,"
     )
     print(f"then run: exercise check {exercise.id}{_file_flag(target)}")
     return 0
@@ -153,7 +154,8 @@ def main(argv: list[str] | None = None) -> int:
         from twins.errors import BadInput
 
         print(
-            f"exercise: error: {str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}",
+            "exercise: error: "
+            f"{str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}",
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT if isinstance(error, BadInput) else EXIT_FAILED

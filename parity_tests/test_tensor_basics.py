@@ -52,7 +52,8 @@ def structure_problems(page: Page) -> list[str]:
     problems = []
     if [label for label, _ in page.blocks] != ["setup"]:
         problems.append(
-            f"before the first section: expected one '# setup' block, found {[label for label, _ in page.blocks]}"
+            "before the first section: expected one '# setup' block, "
+            f"found {[label for label, _ in page.blocks]}"
         )
     missing = [title for title in REQUIRED_SECTIONS if title not in [s.title for s in page.sections]]
     if missing:

@@ -54,7 +54,8 @@ def main():
     from sklearn.cluster import KMeans
 
     print(
-        f"torch threads {torch.get_num_threads()}, device {options.device}, d={options.dim}, k={options.k}, batch {options.batch}"
+        f"torch threads {torch.get_num_threads()}, device {options.device}, "
+        f"d={options.dim}, k={options.k}, batch {options.batch}"
     )
     print(f"{'n':>10}{'sklearn s/it':>14}{'lightning s/it':>16}{'keras s/it':>12}{'max |Δc| vs sklearn':>22}")
     for n in options.sizes:

@@ -62,8 +62,9 @@ class Generator(nn.Module):
     def __init__(self, noise_dim: int, channels: int = 1):
         super().__init__()
         raise NotImplementedError(
-            "TODO 1 (Generator.__init__): self.net = nn.Sequential(...) like the Keras generator: Linear without bias, "
-            "BatchNorm, LeakyReLU, the Reshape to 7×7×256 (as an nn.Module), then the three transposed convolutions"
+            "TODO 1 (Generator.__init__): self.net = nn.Sequential(...) like "
+            "the Keras generator: Linear without bias, BatchNorm, LeakyReLU, "
+            "the Reshape to 7×7×256 (as an nn.Module), then the three transposed convolutions"
         )
 
     def forward(self, noise):
@@ -76,8 +77,9 @@ class Discriminator(nn.Module):
     def __init__(self, input_shape: list[int], dropout: float = 0.3):
         super().__init__()
         raise NotImplementedError(
-            "TODO 2 (Discriminator.__init__): self.net = nn.Sequential(...) like the Keras discriminator: two stride-2 "
-            "'same' convolutions with LeakyReLU and nn.Dropout(dropout), then nn.Flatten and nn.Linear(..., 1)"
+            "TODO 2 (Discriminator.__init__): self.net = nn.Sequential(...) "
+            "like the Keras discriminator: two stride-2 'same' convolutions with "
+            "LeakyReLU and nn.Dropout(dropout), then nn.Flatten and nn.Linear(..., 1)"
         )
 
     def forward(self, images):
@@ -111,7 +113,8 @@ class DCGAN(L.LightningModule):
         self.loss_fn = F.binary_cross_entropy_with_logits
         apply_init_(self, init)
         raise NotImplementedError(
-            "TODO 3 (DCGAN.__init__): two networks, two optimizers, stepped by you in training_step — tell Lightning"
+            "TODO 3 (DCGAN.__init__): two networks, two optimizers, "
+            "stepped by you in training_step — tell Lightning"
         )
 
     def forward(self, noise):
@@ -121,7 +124,8 @@ class DCGAN(L.LightningModule):
         """``{"d_loss", "g_loss", "loss"}`` of one forward of both networks (``loss`` = their sum):
         d_loss = BCE(real → 1) + BCE(fake → 0), g_loss = BCE(fake → 1), on logits (``self.loss_fn``)."""
         raise NotImplementedError(
-            "TODO 4 (DCGAN.adversarial_losses): fake = self(noise); the discriminator's logits of real and fake; the three losses"
+            "TODO 4 (DCGAN.adversarial_losses): fake = self(noise); "
+            "the discriminator's logits of real and fake; the three losses"
         )
 
     def training_step(self, batch, batch_idx):
@@ -130,8 +134,9 @@ class DCGAN(L.LightningModule):
         some parameters."""
         real, noise = batch  # noqa: RUF059 - the step you write below reads both
         raise NotImplementedError(
-            "TODO 5 (DCGAN.training_step): g_opt, d_opt = self.optimizers(); losses = self.adversarial_losses(...); "
-            "zero both; manual_backward g_loss (generator's parameters) and d_loss (discriminator's); step both; "
+            "TODO 5 (DCGAN.training_step): g_opt, d_opt = self.optimizers(); "
+            "losses = self.adversarial_losses(...); zero both; "
+            "manual_backward g_loss (generator's parameters) and d_loss (discriminator's); step both; "
             "then self.log_losses(losses, 'train', len(real))"
         )
 
@@ -151,5 +156,6 @@ class DCGAN(L.LightningModule):
     def configure_optimizers(self):
         """The generator's optimizer first, then the discriminator's: Keras' Adam(learning_rate) each."""
         raise NotImplementedError(
-            "TODO 6 (DCGAN.configure_optimizers): (generator's Adam, discriminator's Adam) with Keras' update rule"
+            "TODO 6 (DCGAN.configure_optimizers): "
+            "(generator's Adam, discriminator's Adam) with Keras' update rule"
         )

@@ -59,6 +59,6 @@ def SequenceRNN(
         "then Dense(output_units, activation=output_activation)"
     )
     raise NotImplementedError(
-        "TODO 2 (SequenceRNN): compile the model with the recipe (loss, metrics, optimizer by name, learning_rate) "
-        "and return it"
+        "TODO 2 (SequenceRNN): compile the model with the recipe "
+        "(loss, metrics, optimizer by name, learning_rate) and return it"
     )

@@ -109,8 +109,9 @@ def check_config_registration(parser: ArgumentParser, options) -> None:
     registered = spec(model_id)
     if given.get("lightning") != registered.lightning or given.get("datamodule") != registered.datamodule:
         raise UsageError(
-            f"--config registers {given.get('lightning')} on {given.get('datamodule')}, but {model_id} is "
-            f"{registered.lightning} on {registered.datamodule}: use that model's config (or drop its twins: section)"
+            f"--config registers {given.get('lightning')} on {given.get('datamodule')}, "
+            f"but {model_id} is {registered.lightning} on {registered.datamodule}: "
+            "use that model's config (or drop its twins: section)"
         )
 
 

@@ -178,7 +178,8 @@ def check_gan_step(lightning_model, keras_model, x: np.ndarray, y: np.ndarray, r
     missing = [name for name in losses if f"train/{name}" not in logged]
     if missing:
         raise ParityError(
-            f"one GAN step: the Lightning twin's training_step logs no {', '.join(f'train/{m}' for m in missing)}"
+            "one GAN step: the Lightning twin's training_step "
+            f"logs no {', '.join(f'train/{m}' for m in missing)}"
         )
     measured = {
         "loss": max(relative_difference(logged[f"train/{name}"], keras_logs[name]) for name in losses),
