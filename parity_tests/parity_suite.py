@@ -64,7 +64,8 @@ def fit_both(twins, epochs: int = 3):
 
 
 def check_e_trajectory(model_id, twins) -> float:
-    """Three epochs of ``fit`` and ``Trainer.fit`` on the datamodule's shuffled batches, then the test metrics."""
+    """Three epochs of ``fit`` and ``Trainer.fit`` on the datamodule's shuffled batches, then the
+    test metrics."""
     keras, lightning = fit_both(twins)
     rtol = spec(model_id).tolerance("trajectory")
     worst = parity.check_trajectory(keras.history, lightning.history, rtol)

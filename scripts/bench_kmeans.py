@@ -1,6 +1,7 @@
 """Benchmark: one Lloyd iteration of the K-Means twins vs scikit-learn on large inputs.
 
-    python scripts/bench_kmeans.py [--sizes 100000 1000000] [--dim 8] [--k 8] [--batch 65536] [--device cpu|cuda]
+    python scripts/bench_kmeans.py [--sizes 100000 1000000] [--dim 8] [--k 8] [--batch 65536]
+        [--device cpu|cuda]
 
 Points are Gaussian blobs (float32). Every implementation starts from the same centroids and
 runs the same number of Lloyd iterations; printed: seconds per iteration and the largest centroid

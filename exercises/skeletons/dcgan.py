@@ -37,8 +37,8 @@ Every Keras default above has a torch counterpart with *another* default: BatchN
 axis is the channel), strided ``same`` (transposed) convolutions, Adam. The grader checks the
 generator and the discriminator one by one, then one full GAN step (losses, gradients, updates
 of both networks including the BatchNorm running statistics), then two epochs of training.
-``lit_models/keras_compat/layers.py`` and ``lit_models/keras_compat/optim.py`` hold torch layers and optimizers with
-Keras' behaviour — use them once you know which default each one fixes.
+``lit_models/keras_compat/layers.py`` and ``lit_models/keras_compat/optim.py`` hold torch layers and
+optimizers with Keras' behaviour — use them once you know which default each one fixes.
 
 Replace each ``raise NotImplementedError("TODO ...")`` by your code, then run ``exercise check dcgan``.
 """

@@ -171,7 +171,8 @@ def featuremaps(model_id: str, options) -> dict:
 
 
 def command(args: list[str]) -> int:
-    """``twins featuremaps MODEL --out DIR [--train keras|lightning] [--epochs N] [--images N] [--layers N]``."""
+    """``twins featuremaps MODEL --out DIR [--train keras|lightning] [--epochs N] [--images N]
+    [--layers N]``."""
     from twins.cli.options import model_parser, parse, split_model_id
 
     model_id, rest = split_model_id("featuremaps", args)
