@@ -291,9 +291,8 @@ def clean_text_columns(frame: pd.DataFrame, missing: list[str], decimal: str) ->
         stripped = values.map(lambda cell: cell.strip() if isinstance(cell, str) else cell)
         stripped = stripped.mask(stripped.isin(markers) | stripped.eq(""))
         numbers, present = to_numbers(stripped, decimal), stripped.dropna()
-        all_text = (
-            not present.empty and present.map(lambda cell: isinstance(cell, str)).all()
-        )  # not True/False
+        # text: every present cell a str (a column of True/False is not text)
+        all_text = not present.empty and present.map(lambda cell: isinstance(cell, str)).all()
         is_numeric = all_text and numbers.notna().sum() == len(present)
         frame[name] = numbers if is_numeric else stripped
     return frame

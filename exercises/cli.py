@@ -121,9 +121,8 @@ def cmd_check(args) -> int:
         raise ExerciseError(f"cannot write {args.json}: the folder {args.json.parent} does not exist")
     with contextlib.ExitStack() as stack:
         path = _source(args, exercise, stack)
-        from twins.frameworks import (
-            import_tensorflow_quietly,
-        )  # torch and torchvision first, then TF with its start-up lines muted
+        # torch and torchvision first, then TF with its start-up lines muted
+        from twins.frameworks import import_tensorflow_quietly
 
         import_tensorflow_quietly()
         from .grading import grade

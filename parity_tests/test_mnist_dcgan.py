@@ -85,10 +85,8 @@ def test_the_gradient_tolerance_is_keras_float32_round_off(gan):
     on every tensor (measured 2e-6 at batch 32, 2.4e-5 at batch 8), Keras' float32 gradients
     within GAN_STEP_RTOL["gradients"] (measured up to 1.3e-2)."""
     datamodule, lightning_model, keras_model = gan
-    real, noise = (
-        datamodule.splits.x_train[:8],
-        datamodule.splits.y_train[:8],
-    )  # float64 convolutions are slow on CPU
+    # 8 samples: float64 convolutions are slow on CPU
+    real, noise = datamodule.splits.x_train[:8], datamodule.splits.y_train[:8]
     reference = copy.deepcopy(lightning_model).double()
     _, reference_grads, _ = step_lightning(
         reference, (to_torch_layout(real).double(), torch.from_numpy(noise).double())

@@ -84,6 +84,5 @@ def test_the_epoch_loss_tracker_is_weighted_by_batch_size_like_keras_mean():
     unweighted = torchmetrics.MeanMetric(nan_strategy="disable")
     unweighted.update(torch.tensor(1.0), weight=32)
     unweighted.update(torch.tensor(4.0), weight=8)
-    assert float(unweighted.compute()) == pytest.approx(
-        2.5
-    )  # the trap, pinned: if this changes, revisit base.py
+    # the trap, pinned: if this changes, revisit base.py
+    assert float(unweighted.compute()) == pytest.approx(2.5)

@@ -68,9 +68,8 @@ class MobileNetV2Transfer(CourseModule):
     ):
         super().__init__(1, "linear", loss, list(metrics), optimizer, learning_rate)
         self.save_hyperparameters()
-        self.base = MobileNetV2(
-            tuple(input_shape[:2])
-        )  # given: Keras' MobileNetV2, (batch, 3, H, W) → (batch, 1280, h, w)
+        # given: Keras' MobileNetV2, (batch, 3, H, W) → (batch, 1280, h, w)
+        self.base = MobileNetV2(tuple(input_shape[:2]))
         raise NotImplementedError(
             "TODO 1 (MobileNetV2Transfer.__init__): the head's modules: self.dropout (the Keras Dropout) "
             f"and self.classifier (the Keras Dense(1) on the {LAST_FILTERS} pooled features)"

@@ -32,9 +32,8 @@ def _gradient_and_square(grad: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor
     if not grad.is_sparse:
         return grad, grad.square()
     indices, values = grad._indices(), grad._values()
-    squares = torch.sparse_coo_tensor(
-        indices, values.square(), grad.shape, check_invariants=False
-    )  # a gradient's own indices
+    # the squares on the gradient's own indices
+    squares = torch.sparse_coo_tensor(indices, values.square(), grad.shape, check_invariants=False)
     return grad.coalesce().to_dense(), squares.coalesce().to_dense()
 
 
