@@ -94,9 +94,8 @@ def converged_val_losses(framework, model_id, seeds, break_twin=None):
                 if break_twin:
                     break_twin(model)
                 result = fit_lightning(model, datamodule, {"max_epochs": epochs, **QUIET}, quiet=True)
-        except (
-            DivergenceError
-        ):  # the runners stop at a NaN/inf loss (a sign-flipped twin gets there): not converged
+        except DivergenceError:
+            # the runners stop at a NaN/inf loss (a sign-flipped twin gets there): not converged
             losses.append(float("inf"))
             continue
         losses.append(result.history["val_loss"][-1])

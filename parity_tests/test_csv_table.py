@@ -297,9 +297,8 @@ def test_fills_replace_question_marks_and_blanks(tmp_path, fill, filled):
     x = np.concatenate([datamodule.splits.x_train, datamodule.splits.x_val, datamodule.splits.x_test])
     expected = (raw - raw.mean()) / raw.std()
     np.testing.assert_allclose(np.sort(x[:, 0]), np.sort(expected), atol=1e-6)
-    assert columns_of(datamodule)["x"]["missing"] == 3 and columns_of(datamodule)["x"]["fill"].startswith(
-        fill
-    )
+    column = columns_of(datamodule)["x"]
+    assert column["missing"] == 3 and column["fill"].startswith(fill)
 
 
 def test_fill_statistics_follow_preprocess_fit(tmp_path):

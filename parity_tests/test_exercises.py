@@ -162,9 +162,8 @@ def test_every_solution_passes(exercise_id, check):
     assert any(name.endswith("parameter counts") for name in names)
     assert all(step["passed"] is True and not step["hints"] for step in record["steps"])
     assert out.count("✓") == len(names) + 1 and "✗" not in out  # one line per step + the summary
-    for part in BY_ID[
-        exercise_id
-    ].spec.components:  # the GAN: each network graded on its own, then one GAN step
+    # the GAN: each network graded on its own, then one GAN step
+    for part in BY_ID[exercise_id].spec.components:
         assert [n for n in names if n.startswith(part)] == [
             f"{part}: output shapes",
             f"{part}: parameter counts",

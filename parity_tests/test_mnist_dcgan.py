@@ -68,9 +68,8 @@ def test_training_mode_forward_uses_batch_statistics_and_updates_running_statist
     assert np.max(np.abs(torch_logits - keras_logits)) <= parity.FORWARD_ATOL
     keras_stats = parity.keras_weights_in_torch_layout(keras_model, lightning_model)
     torch_stats = [t.detach().numpy() for t in parity.torch_layout_tensors(lightning_model)]
-    for torch_tensor, keras_tensor in zip(
-        torch_stats, keras_stats
-    ):  # running mean/var after one training forward
+    # running mean/var after one training forward
+    for torch_tensor, keras_tensor in zip(torch_stats, keras_stats):
         np.testing.assert_allclose(torch_tensor, keras_tensor, atol=1e-6, rtol=1e-5)
     with torch.no_grad():  # and eval mode now reads those running statistics in both
         eval_fake = to_keras_layout(lightning_model.eval().generator(torch.from_numpy(noise)))

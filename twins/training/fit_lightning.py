@@ -38,9 +38,8 @@ class KerasStyleHistory(Logger):
         for name, value in metrics.items():
             stage, _, metric = name.partition("/")
             if stage in ("train", "val") and metric:
-                self.history.setdefault(metric if stage == "train" else f"val_{metric}", []).append(
-                    float(value)
-                )
+                key = metric if stage == "train" else f"val_{metric}"
+                self.history.setdefault(key, []).append(float(value))
 
 
 class EpochTimer(L.Callback):
