@@ -356,4 +356,4 @@ def dropout_layers(context: Context) -> list[str]:
 
 
 # The traps of the reverse exercises (the participant writes the Keras twin) register themselves here.
-from . import hints_keras  # noqa: E402,F401
+from . import hints_keras  # noqa: E402,F401  - imported for its registrations, after this module's own

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-import torchvision  # noqa: F401
+import torchvision  # noqa: F401  - torch and torchvision before TensorFlow, always
 from torch import nn
 
 import keras

@@ -29,7 +29,7 @@ from __future__ import annotations
 from torch import nn  # noqa: F401  - you will need it
 
 from lit_models.base import CourseModule
-from lit_models.keras_compat.init import Init, apply_init_  # noqa: F401
+from lit_models.keras_compat.init import Init, apply_init_  # noqa: F401  - apply_init_: yours to call
 
 
 class ConvClassifier(CourseModule):

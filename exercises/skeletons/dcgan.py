@@ -45,9 +45,9 @@ Replace each ``raise NotImplementedError("TODO ...")`` by your code, then run ``
 
 from __future__ import annotations
 
-import math  # noqa: F401
+import math  # noqa: F401  - you may need it
 
-import torch  # noqa: F401
+import torch  # noqa: F401  - you will need it
 from torch import nn
 from torch.nn import functional as F
 
