@@ -95,7 +95,7 @@ class AutoMPGRegression(TabularDataModule):
     def features_and_target(self, fit_rows):
         cars = prepared_cars(fit_rows)
         years = pd.get_dummies(pd.Categorical(cars["model_year"], categories=MODEL_YEARS), prefix="year")
-        features = pd.concat([cars[SCALED + ["origin"]], years], axis=1)
+        features = pd.concat([cars[[*SCALED, "origin"]], years], axis=1)
         return as_float32(features.to_numpy(dtype=np.float64)), regression_target(cars["mpg"])
 
 
@@ -114,5 +114,5 @@ class AutoMPGClassification(TabularDataModule):
 
     def features_and_target(self, fit_rows):
         cars = prepared_cars(fit_rows)
-        features = cars[["mpg"] + SCALED + ["model_year"]]
+        features = cars[["mpg", *SCALED, "model_year"]]
         return as_float32(features.to_numpy(dtype=np.float64)), class_target(cars["origin"])

@@ -37,7 +37,7 @@ def keras_validation_split(x: np.ndarray, y: np.ndarray, fraction: float):
     """
     if not 0.0 <= fraction < 1.0:
         raise ValueError(f"validation_split must be in [0, 1), got {fraction}")
-    split_at = int(math.floor(len(x) * (1.0 - fraction)))
+    split_at = math.floor(len(x) * (1.0 - fraction))
     return x[:split_at], y[:split_at], x[split_at:], y[split_at:]
 
 

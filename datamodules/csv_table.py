@@ -245,7 +245,8 @@ def data_lines(text: str, delimiter: str, width: int, path: Path) -> list[int]:
             if len(cells) > width and any(cell.strip() for cell in cells[width:]):
                 raise DataError(
                     f"line {line} of CSV {path} has {len(cells)} cells but the header has {width} "
-                    f"(delimiter {delimiter!r}); quote cells that contain the delimiter, or set --data.delimiter"
+                    f"(delimiter {delimiter!r}); quote cells that contain the delimiter, "
+                    "or set --data.delimiter"
                 )
             lines.append(line)
     except csv.Error as error:
@@ -290,9 +291,8 @@ def clean_text_columns(frame: pd.DataFrame, missing: list[str], decimal: str) ->
         stripped = values.map(lambda cell: cell.strip() if isinstance(cell, str) else cell)
         stripped = stripped.mask(stripped.isin(markers) | stripped.eq(""))
         numbers, present = to_numbers(stripped, decimal), stripped.dropna()
-        all_text = (
-            not present.empty and present.map(lambda cell: isinstance(cell, str)).all()
-        )  # not True/False
+        # text: every present cell a str (a column of True/False is not text)
+        all_text = not present.empty and present.map(lambda cell: isinstance(cell, str)).all()
         is_numeric = all_text and numbers.notna().sum() == len(present)
         frame[name] = numbers if is_numeric else stripped
     return frame
@@ -657,7 +657,8 @@ class CSVDataModule(TabularDataModule):
             elif column.kind != "numeric":
                 raise DataError(
                     f"column '{column.name}' is {column.kind} and has {missing_phrase(values)}; "
-                    f"--data.fill {method} fills numbers only: use --data.fill drop or fill the cells in the CSV"
+                    f"--data.fill {method} fills numbers only: "
+                    "use --data.fill drop or fill the cells in the CSV"
                 )
         if group is not None:
             if group not in frame.columns:
@@ -769,7 +770,10 @@ class CSVDataModule(TabularDataModule):
             f"columns of {self.path.name}: {report['encoding']}, delimiter {delimiter}, "
             f"decimal {report['decimal']!r}, missing: {markers}blank cells"
         )
-        rows = f"  {report['rows']} rows, {report['rows_used']} used{f' (left out: {dropped})' if dropped else ''}"
+        rows = (
+            f"  {report['rows']} rows, {report['rows_used']} used"
+            f"{f' (left out: {dropped})' if dropped else ''}"
+        )
         lines = [read, f"{rows} · target '{self.target}'"]
         name_width = min(24, max(len(c["name"]) for c in report["columns"]))
         for c in report["columns"]:

@@ -16,7 +16,8 @@ from .mnist import FashionMNISTDataModule, Source
 
 class FashionAutoencoderData(FashionMNISTDataModule):
     """x = y = image float32 (28, 28) in [0, 1], like the course's arrays (no channel axis).
-    ``test_classes``: class ids of the test images (only to colour the codes). Twins: ``fashion_autoencoder``."""
+    ``test_classes``: class ids of the test images (only to colour the codes).
+    Twins: ``fashion_autoencoder``."""
 
     def images(self) -> tuple[np.ndarray, np.ndarray]:
         """``(train, test)`` images NHWC (n, 28, 28, 1); sets ``test_classes``."""

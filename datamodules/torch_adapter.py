@@ -86,9 +86,8 @@ class TransformedBatches(Dataset):
     def __getitem__(self, key):
         epoch, indices = key
         indices = indices.numpy()
-        return to_torch_layout(self.transform(self.x[indices], indices, epoch)), torch.from_numpy(
-            self.y[indices]
-        )
+        x = to_torch_layout(self.transform(self.x[indices], indices, epoch))
+        return x, torch.from_numpy(self.y[indices])
 
 
 class EpochKeyedBatchSampler(EpochBatchSampler):

@@ -88,7 +88,8 @@ EXERCISES: tuple[Exercise, ...] = (
         LIGHTNING,
         "lit_models.tabular_mlp",
         "TabularMLP",
-        "Dense ↔ nn.Linear + nn.ReLU; Keras' glorot-uniform/zero init; Keras' SGD and Adam (epsilon 1e-7, its update rule)",
+        "Dense ↔ nn.Linear + nn.ReLU; Keras' glorot-uniform/zero init; "
+        "Keras' SGD and Adam (epsilon 1e-7, its update rule)",
         extra_steps={"one Adam step": {"optimizer": "adam", "learning_rate": 0.001}},
     ),
     Exercise(
@@ -99,7 +100,8 @@ EXERCISES: tuple[Exercise, ...] = (
         LIGHTNING,
         "lit_models.image_classifiers",
         "ConvClassifier",
-        "Conv2D ↔ nn.Conv2d on NCHW: 'same' padding, MaxPooling, the flatten order (C,H,W vs H,W,C), logits vs softmax",
+        "Conv2D ↔ nn.Conv2d on NCHW: 'same' padding, MaxPooling, "
+        "the flatten order (C,H,W vs H,W,C), logits vs softmax",
         data={"source": "digits", "image_size": 16, "limit_train": 64, "limit_eval": 32, "batch_size": 16},
         batch=16,
     ),
@@ -111,7 +113,8 @@ EXERCISES: tuple[Exercise, ...] = (
         KERAS,
         "keras_models.kmeans",
         "KMeans",
-        "REVERSE: Lloyd steps without gradients in Keras — a custom train_step, weights added by add_weight, an epoch-end callback",
+        "REVERSE: Lloyd steps without gradients in Keras — "
+        "a custom train_step, weights added by add_weight, an epoch-end callback",
     ),
     Exercise(
         "lstm",
@@ -121,7 +124,8 @@ EXERCISES: tuple[Exercise, ...] = (
         KERAS,
         "keras_models.sequence_regressor",
         "SequenceRNN",
-        "REVERSE: nn.LSTM ↔ keras LSTM: return_sequences, one bias vs torch's two, orthogonal recurrent init, unit forget bias",
+        "REVERSE: nn.LSTM ↔ keras LSTM: return_sequences, "
+        "one bias vs torch's two, orthogonal recurrent init, unit forget bias",
         data={"n_series": 100},
     ),
     Exercise(
@@ -143,7 +147,8 @@ EXERCISES: tuple[Exercise, ...] = (
         LIGHTNING,
         "lit_models.dcgan",
         "DCGAN",
-        "manual optimization with two optimizers; BatchNorm momentum/epsilon, LeakyReLU slope, channels-last Reshape",
+        "manual optimization with two optimizers; "
+        "BatchNorm momentum/epsilon, LeakyReLU slope, channels-last Reshape",
         batch=16,
         dropout=True,
     ),
@@ -155,7 +160,8 @@ EXERCISES: tuple[Exercise, ...] = (
         LIGHTNING,
         "lit_models.mobilenet_transfer",
         "MobileNetV2Transfer",
-        "a frozen base (trainable vs non-trainable counts), GlobalAveragePooling2D, Dropout, a Dense(1) logit",
+        "a frozen base (trainable vs non-trainable counts), "
+        "GlobalAveragePooling2D, Dropout, a Dense(1) logit",
         data={"num_images": 16},
         batch=16,
         check_init=False,

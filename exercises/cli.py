@@ -89,7 +89,8 @@ def cmd_start(args) -> int:
     with resources.as_file(skeleton_path(exercise.id)) as skeleton:
         shutil.copyfile(skeleton, target)
     print(
-        f"copied the {exercise.id} skeleton to {target}: replace each TODO (`raise NotImplementedError(...)`) by your code,"
+        f"copied the {exercise.id} skeleton to {target}: "
+        "replace each TODO (`raise NotImplementedError(...)`) by your code,"
     )
     print(f"then run: exercise check {exercise.id}{_file_flag(target)}")
     return 0
@@ -120,9 +121,8 @@ def cmd_check(args) -> int:
         raise ExerciseError(f"cannot write {args.json}: the folder {args.json.parent} does not exist")
     with contextlib.ExitStack() as stack:
         path = _source(args, exercise, stack)
-        from twins.frameworks import (
-            import_tensorflow_quietly,
-        )  # torch and torchvision first, then TF with its start-up lines muted
+        # torch and torchvision first, then TF with its start-up lines muted
+        from twins.frameworks import import_tensorflow_quietly
 
         import_tensorflow_quietly()
         from .grading import grade
@@ -153,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         from twins.errors import BadInput
 
         print(
-            f"exercise: error: {str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}",
+            "exercise: error: "
+            f"{str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}",
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT if isinstance(error, BadInput) else EXIT_FAILED

@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 
 from .catalogue import Exercise
 
-HINTS: list[
-    tuple[frozenset, str, object]
-] = []  # (categories, framework of the participant's twin or "", function)
+# (categories, framework of the participant's twin or "", function)
+HINTS: list[tuple[frozenset, str, object]] = []
 
 
 @dataclass

@@ -87,12 +87,14 @@ def layer_widths(context: Context) -> list[str]:
         for index, ((name, m), (_, r)) in enumerate(zip(mine, theirs), start=1):
             if getattr(m, out_name) != getattr(r, out_name):
                 return [
-                    f"{kind.__name__} layer {index} ('{name}') has {getattr(m, out_name)} {unit}, reference {getattr(r, out_name)}"
+                    f"{kind.__name__} layer {index} ('{name}') has "
+                    f"{getattr(m, out_name)} {unit}, reference {getattr(r, out_name)}"
                 ]
             if getattr(m, in_name) != getattr(r, in_name):
                 return [
-                    f"{kind.__name__} layer {index} ('{name}') reads {getattr(m, in_name)} {in_unit}, reference "
-                    f"{getattr(r, in_name)} (what reaches it: padding, pooling and the flattened size before it)"
+                    f"{kind.__name__} layer {index} ('{name}') reads "
+                    f"{getattr(m, in_name)} {in_unit}, reference {getattr(r, in_name)} "
+                    "(what reaches it: padding, pooling and the flattened size before it)"
                 ]
     return []
 
@@ -111,8 +113,8 @@ def same_padding(context: Context) -> list[str]:
         wanted = tuple(k // 2 for k in m.kernel_size)
         if keeps_size and m.padding != wanted:
             return [
-                f"Conv2d '{name}' has padding {m.padding[0]}: Keras padding='same' (stride 1) keeps the image size — "
-                f"in torch padding=kernel_size // 2 = {wanted[0]} (or padding='same')"
+                f"Conv2d '{name}' has padding {m.padding[0]}: Keras padding='same' (stride 1) keeps "
+                f"the image size — in torch padding=kernel_size // 2 = {wanted[0]} (or padding='same')"
             ]
     return []
 
@@ -123,9 +125,10 @@ def strided_same_conv(context: Context) -> list[str]:
     for (name, m), (_, r) in _paired(context, nn.Conv2d):
         if isinstance(r, SameConv2d) and not isinstance(m, SameConv2d) and m.stride != (1, 1):
             return [
-                f"Conv2d '{name}' (stride {m.stride[0]}, padding {m.padding[0]}): with strides > 1 Keras' 'same' pads "
-                "the odd pixel at the bottom/right only, torch's padding pads both sides equally — use "
-                "lit_models.keras_compat.layers.SameConv2d (it pads like Keras, then convolves with padding=0)"
+                f"Conv2d '{name}' (stride {m.stride[0]}, padding {m.padding[0]}): "
+                "with strides > 1 Keras' 'same' pads the odd pixel at the bottom/right only, "
+                "torch's padding pads both sides equally — use lit_models.keras_compat.layers.SameConv2d "
+                "(it pads like Keras, then convolves with padding=0)"
             ]
     return []
 
@@ -141,17 +144,22 @@ def conv_transpose_same(context: Context) -> list[str]:
         growth, keras_start = k - 2 * p + extra - s, max(k - s, 0) // 2
         setting = f"ConvTranspose2d '{name}' (kernel {k}, stride {s}, padding {p}, output_padding {extra})"
         rows = f"[{keras_start}:{keras_start} + {s}n]" if keras_start else f"[:{s}n]"
-        fix = f"use lit_models.keras_compat.layers.SameConvTranspose2d, or padding=0 and keep rows/columns {rows} of its output"
+        fix = (
+            "use lit_models.keras_compat.layers.SameConvTranspose2d, "
+            f"or padding=0 and keep rows/columns {rows} of its output"
+        )
         if growth:
             return [
-                f"Conv2DTranspose same, stride {s}: Keras returns exactly {s}× the input size (n → {s}n), your {setting} "
-                f"returns {s}n{growth:+d}. torch needs padding={(k - s + 1) // 2} output_padding=1 for that size, but then "
-                f"keeps the full output from row {(k - s + 1) // 2} where Keras starts at row {keras_start} — {fix}"
+                f"Conv2DTranspose same, stride {s}: Keras returns exactly {s}× the input size (n → {s}n), "
+                f"your {setting} returns {s}n{growth:+d}. torch needs padding={(k - s + 1) // 2} "
+                "output_padding=1 for that size, but then keeps the full output from "
+                f"row {(k - s + 1) // 2} where Keras starts at row {keras_start} — {fix}"
             ]
         if p != keras_start:
             return [
-                f"Conv2DTranspose same, stride {s}: your {setting} has Keras' size but starts the full transposed "
-                f"output at row {p}, Keras at row {keras_start} (shifted by {p - keras_start}) — {fix}"
+                f"Conv2DTranspose same, stride {s}: your {setting} has Keras' "
+                f"size but starts the full transposed output at row {p}, "
+                f"Keras at row {keras_start} (shifted by {p - keras_start}) — {fix}"
             ]
     return []
 
@@ -162,9 +170,9 @@ def flatten_order(context: Context) -> list[str]:
     d = context.difference
     if d and d.kind == "reordered" and isinstance(d.module, nn.Linear):
         return [
-            "Flatten order: torch's nn.Flatten on an NCHW tensor gives (C, H, W), Keras' Flatten (H, W, C); the "
-            "grader's weight transfer already reorders the first Dense kernel's rows to (C, H, W) — keep a plain "
-            "nn.Flatten on the NCHW tensor (no permute to NHWC before it)"
+            "Flatten order: torch's nn.Flatten on an NCHW tensor gives (C, H, W), Keras' Flatten (H, W, C); "
+            "the grader's weight transfer already reorders the first Dense kernel's rows to (C, H, W) — "
+            "keep a plain nn.Flatten on the NCHW tensor (no permute to NHWC before it)"
         ]
     return []
 
@@ -175,8 +183,9 @@ def channels_last_reshape(context: Context) -> list[str]:
     d = context.difference
     if d and d.kind == "reordered" and isinstance(d.module, (nn.Conv2d, nn.ConvTranspose2d)):
         return [
-            "Reshape order: Keras' Reshape((h, w, c)) reads the vector as (H, W, C) — in torch "
-            "x.view(len(x), h, w, c).permute(0, 3, 1, 2) (lit_models.dcgan.ChannelsLastReshape), not x.view(len(x), c, h, w)"
+            "Reshape order: Keras' Reshape((h, w, c)) reads the vector as (H, W, C) — "
+            "in torch x.view(len(x), h, w, c).permute(0, 3, 1, 2) "
+            "(lit_models.dcgan.ChannelsLastReshape), not x.view(len(x), c, h, w)"
         ]
     return []
 
@@ -196,8 +205,9 @@ def activation_between(context: Context) -> list[str]:
         ]
     if d.yours.startswith("no activation"):
         return [
-            f"missing activation: the reference applies {d.theirs} there — Keras' Dense/Conv2D(..., activation=...) "
-            "is the layer followed by a separate activation module in torch (nn.ReLU(), nn.Sigmoid(), ...)"
+            f"missing activation: the reference applies {d.theirs} there — "
+            "Keras' Dense/Conv2D(..., activation=...) is the layer followed by "
+            "a separate activation module in torch (nn.ReLU(), nn.Sigmoid(), ...)"
         ]
     return [f"apply {d.theirs} there, as the reference does (yours: {d.yours})"]
 
@@ -219,8 +229,9 @@ def batchnorm_momentum(context: Context) -> list[str]:
     for (name, m), (_, r) in _paired(context, nn.modules.batchnorm._BatchNorm):
         if m.momentum != r.momentum:
             return [
-                f"BatchNorm momentum: Keras {1 - r.momentum:g} corresponds to torch {r.momentum:g} (torch's momentum "
-                f"weights the new batch statistic, Keras' the old moving average) — '{name}' has momentum {m.momentum}"
+                f"BatchNorm momentum: Keras {1 - r.momentum:g} corresponds to torch {r.momentum:g} "
+                "(torch's momentum weights the new batch statistic, Keras' the old moving average) — "
+                f"'{name}' has momentum {m.momentum}"
             ]
     return []
 
@@ -230,7 +241,8 @@ def batchnorm_epsilon(context: Context) -> list[str]:
     for (name, m), (_, r) in _paired(context, nn.modules.batchnorm._BatchNorm):
         if m.eps != r.eps:
             return [
-                f"BatchNorm epsilon: Keras {r.eps:g}, torch's default 1e-05 — '{name}' has eps {m.eps:g}, pass eps={r.eps:g}"
+                f"BatchNorm epsilon: Keras {r.eps:g}, torch's default 1e-05 — "
+                f"'{name}' has eps {m.eps:g}, pass eps={r.eps:g}"
             ]
     return []
 
@@ -240,8 +252,9 @@ def batchnorm_variance(context: Context) -> list[str]:
     for (name, m), (_, r) in _paired(context, nn.modules.batchnorm._BatchNorm):
         if isinstance(r, _KerasBatchNorm) and not isinstance(m, _KerasBatchNorm):
             return [
-                f"BatchNorm moving variance: Keras updates it with the biased batch variance, torch's '{name}' with the "
-                "unbiased one (× n/(n−1)) — use lit_models.keras_compat.layers.KerasBatchNorm1d/2d (epsilon 1e-3, momentum 0.01, biased)"
+                "BatchNorm moving variance: Keras updates it with the biased batch variance, "
+                f"torch's '{name}' with the unbiased one (× n/(n−1)) — use "
+                "lit_models.keras_compat.layers.KerasBatchNorm1d/2d (epsilon 1e-3, momentum 0.01, biased)"
             ]
     return []
 
@@ -265,16 +278,17 @@ def optimizer_rule(context: Context) -> list[str]:
     for m, r in zip(mine, theirs):
         if isinstance(r, KerasAdam) and isinstance(m, (torch.optim.Adam, torch.optim.AdamW)):
             hints.append(
-                f"Adam epsilon: Keras 1e-7, your torch.optim.{type(m).__name__} {m.defaults['eps']:g} — and Keras adds it "
-                "to √v before the bias correction, so no eps makes torch's Adam match: use lit_models.keras_compat.optim.KerasAdam "
-                "(Keras' exact update rule)"
+                f"Adam epsilon: Keras 1e-7, your torch.optim.{type(m).__name__} {m.defaults['eps']:g} — "
+                "and Keras adds it to √v before the bias correction, so no eps makes torch's Adam match: "
+                "use lit_models.keras_compat.optim.KerasAdam (Keras' exact update rule)"
             )
         elif isinstance(r, KerasAdam) and isinstance(m, KerasAdam) and m.defaults["eps"] != r.defaults["eps"]:
             hints.append(f"Adam epsilon: Keras 1e-7, yours {m.defaults['eps']:g}")
         elif type(m) is not type(r):
             hints.append(
-                f"optimizer: the config's {context.whole_reference.hparams.optimizer!r} is {type(r).__module__}."
-                f"{type(r).__name__} here, yours is {type(m).__name__} (lit_models.keras_compat.optim.make_optimizer picks it by name)"
+                f"optimizer: the config's {context.whole_reference.hparams.optimizer!r} is "
+                f"{type(r).__module__}.{type(r).__name__} here, yours is {type(m).__name__} "
+                "(lit_models.keras_compat.optim.make_optimizer picks it by name)"
             )
         if (
             isinstance(r, torch.optim.SGD)
@@ -284,7 +298,8 @@ def optimizer_rule(context: Context) -> list[str]:
             hints.append("SGD momentum: Keras' 'sgd' has momentum 0")
         if m.param_groups[0]["lr"] != r.param_groups[0]["lr"]:
             hints.append(
-                f"learning rate: yours {m.param_groups[0]['lr']:g}, the config's {r.param_groups[0]['lr']:g} (self.hparams.learning_rate)"
+                f"learning rate: yours {m.param_groups[0]['lr']:g}, "
+                f"the config's {r.param_groups[0]['lr']:g} (self.hparams.learning_rate)"
             )
     return hints
 
@@ -314,8 +329,8 @@ def frozen_base(context: Context) -> list[str]:
         mine, theirs = trainable(context.yours, child), trainable(context.reference, child)
         if mine and not theirs:
             return [
-                f"your '{child}' has {mine:,} trainable parameters, the reference's none: freeze it after building it "
-                f"(self.{child}.requires_grad_(False); Keras: base.trainable = False)"
+                f"your '{child}' has {mine:,} trainable parameters, the reference's none: freeze it "
+                f"after building it (self.{child}.requires_grad_(False); Keras: base.trainable = False)"
             ]
         if theirs and not mine:
             return [f"your '{child}' is frozen, the reference trains it ({theirs:,} trainable parameters)"]
@@ -325,19 +340,20 @@ def frozen_base(context: Context) -> list[str]:
 @hint("init", framework=LIGHTNING)
 def torch_init(context: Context) -> list[str]:
     return [
-        "Keras initialises kernels glorot-uniform and biases with zeros (recurrent kernels orthogonal, an LSTM's "
-        "forget-gate bias 1); torch's default is kaiming-uniform(a=√5) with U(±1/√fan_in) biases — call "
-        "lit_models.keras_compat.init.apply_init_(self, init) once every layer exists (or nn.init.xavier_uniform_/zeros_ per layer)"
+        "Keras initialises kernels glorot-uniform and biases with zeros (recurrent kernels orthogonal, "
+        "an LSTM's forget-gate bias 1); torch's default is kaiming-uniform(a=√5) with "
+        "U(±1/√fan_in) biases — call lit_models.keras_compat.init.apply_init_(self, init) "
+        "once every layer exists (or nn.init.xavier_uniform_/zeros_ per layer)"
     ]
 
 
 @hint("dropout")
 def dropout_layers(context: Context) -> list[str]:
     return [
-        "keep one Dropout layer/module per Keras Dropout, at the course's rate (the parity checks switch dropout "
-        "off, so only this step sees it)"
+        "keep one Dropout layer/module per Keras Dropout, at the course's "
+        "rate (the parity checks switch dropout off, so only this step sees it)"
     ]
 
 
 # The traps of the reverse exercises (the participant writes the Keras twin) register themselves here.
-from . import hints_keras  # noqa: E402,F401
+from . import hints_keras  # noqa: E402,F401  - imported for its registrations, after this module's own

@@ -46,7 +46,8 @@ def keras_layer_config(context: Context) -> list[str]:
             return [f"layer {index}: yours is {type(mine).__name__}, the reference's {type(theirs).__name__}"]
         a, b = mine.get_config(), theirs.get_config()
         hints += [
-            f"{type(mine).__name__} layer {index} ('{mine.name}'): {key}={_plain(a.get(key))!r}, reference {_plain(b[key])!r}"
+            f"{type(mine).__name__} layer {index} ('{mine.name}'): "
+            f"{key}={_plain(a.get(key))!r}, reference {_plain(b[key])!r}"
             for key in KERAS_KEYS
             if key in b and _plain(a.get(key)) != _plain(b[key])
         ]
@@ -57,8 +58,8 @@ def keras_layer_config(context: Context) -> list[str]:
 def return_sequences(context: Context) -> list[str]:
     if "expected ndim=3, found ndim=2" in str(context.error):
         return [
-            "a recurrent layer that feeds another needs the whole sequence: return_sequences=True on every recurrent "
-            "layer but the last (the torch twin passes rnn(x)[0], all steps, on)"
+            "a recurrent layer that feeds another needs the whole sequence: return_sequences=True "
+            "on every recurrent layer but the last (the torch twin passes rnn(x)[0], all steps, on)"
         ]
     return []
 
@@ -68,8 +69,9 @@ def unit_forget_bias(context: Context) -> list[str]:
     for mine, theirs in _keras_pairs(context):
         if getattr(theirs, "unit_forget_bias", False) and not getattr(mine, "unit_forget_bias", True):
             return [
-                "unit forget bias: Keras' LSTM starts the forget gate's bias at 1 (unit_forget_bias=True, the default; "
-                "the torch twin sets the same in lit_models/keras_compat/init.py) — keep the default"
+                "unit forget bias: Keras' LSTM starts the forget gate's bias "
+                "at 1 (unit_forget_bias=True, the default; the torch twin sets "
+                "the same in lit_models/keras_compat/init.py) — keep the default"
             ]
     return []
 
@@ -83,8 +85,9 @@ def orthogonal_recurrent_init(context: Context) -> list[str]:
             and type(cell_a.recurrent_initializer).__name__ != type(cell_b.recurrent_initializer).__name__
         ):
             return [
-                "recurrent init: Keras draws the recurrent kernel orthogonal (recurrent_initializer='orthogonal', the "
-                "default; the torch twin calls nn.init.orthogonal_) — keep the default"
+                "recurrent init: Keras draws the recurrent kernel orthogonal "
+                "(recurrent_initializer='orthogonal', the default; "
+                "the torch twin calls nn.init.orthogonal_) — keep the default"
             ]
     return []
 
@@ -93,8 +96,8 @@ def orthogonal_recurrent_init(context: Context) -> list[str]:
 def second_recurrent_bias(context: Context) -> list[str]:
     if any(getattr(layer, "use_bias", True) is False for layer, _ in _keras_pairs(context)):
         return [
-            "torch's nn.LSTM has a second bias (bias_hh) that Keras has not; the grader subtracts it, so your Keras "
-            "layer needs exactly its own single bias (use_bias=True, the default)"
+            "torch's nn.LSTM has a second bias (bias_hh) that Keras has not; the grader subtracts it, "
+            "so your Keras layer needs exactly its own single bias (use_bias=True, the default)"
         ]
     return []
 
@@ -104,8 +107,9 @@ def keras_layer_class(context: Context) -> list[str]:
     """The weight transfer pairs layers by class: a home-made layer needs the reference's class name."""
     if "no converter" in str(context.error):
         return [
-            "the grader pairs your layers with the torch twin's by layer class: give your custom layer the reference's "
-            "class name (e.g. class Centroids(keras.layers.Layer)) and the same weights in the same order"
+            "the grader pairs your layers with the torch twin's by layer class: "
+            "give your custom layer the reference's class name "
+            "(e.g. class Centroids(keras.layers.Layer)) and the same weights in the same order"
         ]
     return []
 
@@ -117,8 +121,8 @@ def keras_weight_order(context: Context) -> list[str]:
         b = [(w.name, tuple(w.shape)) for w in theirs.weights]
         if a != b:
             return [
-                f"layer '{mine.name}' has the weights {a}, the reference {b}: add_weight the same ones in the same "
-                "order (the grader pairs them by position)"
+                f"layer '{mine.name}' has the weights {a}, the reference {b}: "
+                "add_weight the same ones in the same order (the grader pairs them by position)"
             ]
     return []
 
@@ -139,7 +143,8 @@ def lloyd_epoch(context: Context) -> list[str]:
     if not hasattr(context.reference, "lloyd_update"):
         return []
     return [
-        "Lloyd: lloyd_batch(x) returns (mean squared distance to the nearest centroid, nearest index per point) and "
-        "adds the points to sums/counts; lloyd_update() moves each centroid with points to their mean and resets "
-        "the sums/counts; fit adds the LloydEpochEnd callback that calls it after every epoch"
+        "Lloyd: lloyd_batch(x) returns (mean squared distance to the nearest centroid, "
+        "nearest index per point) and adds the points to sums/counts; "
+        "lloyd_update() moves each centroid with points to their mean and resets the sums/counts; "
+        "fit adds the LloydEpochEnd callback that calls it after every epoch"
     ]

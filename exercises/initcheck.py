@@ -97,14 +97,20 @@ def compare_tensor(yours: list[np.ndarray], reference: list[np.ndarray]) -> str 
         )
         return f"starts as {mine}, the reference as {describe_constant(reference[0])}"
     if all(np.array_equal(yours[0], y) for y in yours[1:]):
-        return f"is the same at every seed ({describe_constant(yours[0])}), the reference draws it at random ({describe_random(reference)})"
+        return (
+            f"is the same at every seed ({describe_constant(yours[0])}), "
+            f"the reference draws it at random ({describe_random(reference)})"
+        )
     mine, theirs = np.concatenate([y.ravel() for y in yours]), np.concatenate([r.ravel() for r in reference])
     allowed = max(0.15, 6.0 / math.sqrt(min(mine.size, theirs.size)))  # ≥ 6 standard errors of the estimates
     spread_off = abs(math.log(max(mine.std(), 1e-12) / theirs.std())) > allowed
     centre_off = abs(mine.mean() - theirs.mean()) > allowed * theirs.std()
     orthogonal_off = all(map(_orthogonal, reference)) and not all(map(_orthogonal, yours))
     if spread_off or centre_off or orthogonal_off:
-        return f"{describe_random(yours)}, mean {mine.mean():.3g}; reference {describe_random(reference)}, mean {theirs.mean():.3g}"
+        return (
+            f"{describe_random(yours)}, mean {mine.mean():.3g}; "
+            f"reference {describe_random(reference)}, mean {theirs.mean():.3g}"
+        )
     return None
 
 

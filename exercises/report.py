@@ -52,7 +52,10 @@ def header(exercise: Exercise, path: Path | None) -> str:
         if path
         else f"the reference solution ({exercise.module})"
     )
-    return f"exercise {exercise.id} · {source} against the {framework[exercise.other]} twin of {exercise.reference}"
+    return (
+        f"exercise {exercise.id} · {source} against the "
+        f"{framework[exercise.other]} twin of {exercise.reference}"
+    )
 
 
 def step_lines(step: StepResult) -> list[str]:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-import torchvision  # noqa: F401
+import torchvision  # noqa: F401  - torch and torchvision before TensorFlow, always
 from torch import nn
 
 import keras
@@ -178,7 +178,10 @@ def forward(bench: Bench, part: str | None = None) -> str:
     if part:
         x = parity.component_input(keras_model, x)
     atol = tolerance(bench.exercise, "forward")
-    return f"max |Δ| {parity.check_forward(lightning, keras_model, x, atol=atol):.2g} ≤ {atol:g} on {len(x)} samples"
+    return (
+        f"max |Δ| {parity.check_forward(lightning, keras_model, x, atol=atol):.2g} ≤ "
+        f"{atol:g} on {len(x)} samples"
+    )
 
 
 def one_step(bench: Bench, overrides: dict | None = None) -> str:
@@ -210,7 +213,10 @@ def trajectory(bench: Bench) -> str:
     tested = parity.check_trajectory(
         {k: [v] for k, v in ker.test.items()}, {k: [v] for k, v in lit.test.items()}, rtol
     )
-    return f"{TRAJECTORY_EPOCHS} epochs, {', '.join(ker.history)} + test: max relative Δ {max(worst, tested):.2g} ≤ {rtol:g}"
+    return (
+        f"{TRAJECTORY_EPOCHS} epochs, {', '.join(ker.history)} + test: "
+        f"max relative Δ {max(worst, tested):.2g} ≤ {rtol:g}"
+    )
 
 
 # --- the plan ------------------------------------------------------------------------------------

@@ -162,7 +162,10 @@ def first_difference(
             values = (
                 f"max |Δ| {float((out_y - out_r).abs().max()):.3g}" if out_y.shape == out_r.shape else shapes
             )
-            detail = f"{label} computes differently from the reference's {type(ref).__name__} given the same input: {values}"
+            detail = (
+                f"{label} computes differently from the reference's "
+                f"{type(ref).__name__} given the same input: {values}"
+            )
             return Difference("layer", detail, index, layer, ref, previous_module)
         previous, previous_label, previous_module = out_r, label, layer
     if out_mine is None or _same(out_mine, out_theirs, shapes_only):

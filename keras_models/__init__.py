@@ -8,5 +8,5 @@ import os
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 # torch and torchvision are imported before TensorFlow (the reverse order segfaults when
 # torchvision follows TensorFlow into one process); no torch code of this project is used here.
-import torch  # noqa: F401
-import torchvision  # noqa: F401
+import torch  # noqa: F401  - imported for the order only (see above)
+import torchvision  # noqa: F401  - likewise

@@ -20,7 +20,7 @@ def dense_head(
     for units in dense_units:
         layers.append(keras.layers.Dense(units, activation="relu"))
         layers += [keras.layers.Dropout(dropout)] if dropout else []
-    return layers + [keras.layers.Dense(output_units, activation=output_activation)]
+    return [*layers, keras.layers.Dense(output_units, activation=output_activation)]
 
 
 def ImageMLP(

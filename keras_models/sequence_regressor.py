@@ -23,7 +23,9 @@ def SequenceLinear(
     optimizer: str = "adam",
     learning_rate: float = 0.001,
 ) -> keras.Sequential:
-    """Input(steps, features) → Flatten → Dense(output_units). Shapes: (batch, steps, features) → (batch, output_units)."""
+    """Input(steps, features) → Flatten → Dense(output_units).
+
+    Shapes: (batch, steps, features) → (batch, output_units)."""
     model = keras.Sequential(
         [
             keras.Input(shape=tuple(input_shape)),

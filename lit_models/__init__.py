@@ -7,5 +7,5 @@ Which class is which course model is registered in ``configs/<id>.yaml`` (``twin
 
 # Importing this package loads torch and torchvision first: TensorFlow imported before
 # torchvision crashes the interpreter (segfault), so any import order of the project is safe.
-import torch  # noqa: F401
-import torchvision  # noqa: F401
+import torch  # noqa: F401  - imported for the order only (see above)
+import torchvision  # noqa: F401  - likewise

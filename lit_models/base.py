@@ -49,9 +49,8 @@ def make_metric(name: str, output_units: int) -> torchmetrics.Metric:
     if name == "mae":
         return torchmetrics.MeanAbsoluteError()
     if name == "accuracy" and output_units == 1:
-        return LogitBinaryAccuracy(
-            validate_args=False
-        )  # on logits, threshold 0 (Keras BinaryAccuracy(threshold=0.0))
+        # on logits, threshold 0 (Keras BinaryAccuracy(threshold=0.0))
+        return LogitBinaryAccuracy(validate_args=False)
     if name == "accuracy":
         return torchmetrics.Accuracy(task="multiclass", num_classes=output_units, validate_args=False)
     raise ValueError(f"unknown metric {name!r}: use mae or accuracy")

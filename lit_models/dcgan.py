@@ -158,7 +158,8 @@ class DCGAN(L.LightningModule):
         self.log_losses(self.adversarial_losses(real, noise), "test", len(real))
 
     def log_losses(self, losses: dict, stage: str, batch_size: int) -> None:
-        """``{stage}/d_loss``, ``g_loss``, ``loss`` as epoch means weighted by batch size (Keras' trackers)."""
+        """``{stage}/d_loss``, ``g_loss``, ``loss`` as epoch means weighted by batch size
+        (Keras' trackers)."""
         for name, value in losses.items():
             self.log(
                 f"{stage}/{name}",

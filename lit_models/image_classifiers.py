@@ -21,13 +21,13 @@ def dense_head(width: int, dense_units: list[int], dropout: float, output_units:
         layers.append(nn.ReLU())
         layers += [nn.Dropout(dropout)] if dropout else []
         width = units
-    return layers + [nn.Linear(width, output_units)]
+    return [*layers, nn.Linear(width, output_units)]
 
 
 def check_odd_kernels(conv_blocks) -> None:
     """Keras ``padding="same"`` (stride 1) equals torch ``padding=k // 2`` only for odd ``k``."""
     for block in conv_blocks:
-        for filters, kernel in block:
+        for _filters, kernel in block:
             if kernel % 2 == 0:
                 raise ValueError(
                     f"kernel size {kernel} is even: 'same' padding of the twins needs odd kernels"

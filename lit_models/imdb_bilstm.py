@@ -44,7 +44,8 @@ class BiLSTMClassifier(CourseModule):
     ):
         super().__init__(output_units, output_activation, loss, list(metrics), optimizer, learning_rate)
         # sparse=True: one gradient row per lookup, like TF's IndexedSlices, which Keras' Adam
-        # squares row by row (lit_models/keras_compat/optim.py); a dense gradient would train the embedding differently.
+        # squares row by row (lit_models/keras_compat/optim.py); a dense gradient would train the
+        # embedding differently.
         self.embedding = nn.Embedding(vocab_size, embedding_dim, sparse=True)
         widths = [embedding_dim, *(2 * u for u in lstm_units)]
         self.recurrent = nn.ModuleList(

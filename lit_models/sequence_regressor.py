@@ -9,6 +9,8 @@ Twin: ``keras_models/sequence_regressor.py`` (same names, same arguments).
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import torch
 from torch import nn
 
@@ -76,9 +78,7 @@ class SequenceRNN(CourseModule):
     ):
         super().__init__(output_units, output_activation, loss, list(metrics), optimizer, learning_rate)
         widths = [input_shape[-1], *units]
-        self.recurrent = nn.ModuleList(
-            keras_rnn(cell, n_in, n_out) for n_in, n_out in zip(widths, widths[1:])
-        )
+        self.recurrent = nn.ModuleList(keras_rnn(cell, n_in, n_out) for n_in, n_out in pairwise(widths))
         self.head = nn.Linear(widths[-1], output_units)
         apply_init_(self, init)
 

@@ -5,9 +5,8 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault(
-    "TWINS_CONFIG_PROFILE", "test"
-)  # configs/test/<id>.yaml: reduced sizes, same architectures
+# configs/test/<id>.yaml: reduced sizes, same architectures
+os.environ.setdefault("TWINS_CONFIG_PROFILE", "test")
 PARALLEL_WORKER = bool(os.environ.get("PYTEST_XDIST_WORKER"))
 if PARALLEL_WORKER:
     # One thread per framework in each of the parallel test processes (pytest -n 2): with two
@@ -23,12 +22,12 @@ if PARALLEL_WORKER:
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
 
-import pytest  # noqa: E402
+import pytest  # noqa: E402  - after the environment above, which Keras and twins read when imported
 
-from twins.models import make_twins  # noqa: E402
-from twins.registry import model_ids, spec  # noqa: E402
-from twins.training.fit_keras import seed_keras  # noqa: E402
-from twins.training.fit_lightning import seed_lightning
+from twins.models import make_twins  # noqa: E402  - likewise
+from twins.registry import model_ids, spec  # noqa: E402  - likewise
+from twins.training.fit_keras import seed_keras  # noqa: E402  - likewise
+from twins.training.fit_lightning import seed_lightning  # noqa: E402  - likewise
 
 MODEL_IDS = model_ids()
 

@@ -64,7 +64,8 @@ def fit_both(twins, epochs: int = 3):
 
 
 def check_e_trajectory(model_id, twins) -> float:
-    """Three epochs of ``fit`` and ``Trainer.fit`` on the datamodule's shuffled batches, then the test metrics."""
+    """Three epochs of ``fit`` and ``Trainer.fit`` on the datamodule's shuffled batches, then the
+    test metrics."""
     keras, lightning = fit_both(twins)
     rtol = spec(model_id).tolerance("trajectory")
     worst = parity.check_trajectory(keras.history, lightning.history, rtol)
@@ -93,9 +94,8 @@ def converged_val_losses(framework, model_id, seeds, break_twin=None):
                 if break_twin:
                     break_twin(model)
                 result = fit_lightning(model, datamodule, {"max_epochs": epochs, **QUIET}, quiet=True)
-        except (
-            DivergenceError
-        ):  # the runners stop at a NaN/inf loss (a sign-flipped twin gets there): not converged
+        except DivergenceError:
+            # the runners stop at a NaN/inf loss (a sign-flipped twin gets there): not converged
             losses.append(float("inf"))
             continue
         losses.append(result.history["val_loss"][-1])

@@ -97,9 +97,8 @@ def test_keras_batchnorm_in_training_mode_and_its_running_statistics(norm, shape
     with torch.no_grad():
         plain.train()(to_torch_layout(x))
     channels_last = x.reshape(-1, 6) if x.ndim == 2 else x.transpose(0, 2, 3, 1).reshape(-1, 6)
-    biased_step = 0.01 * (
-        channels_last.var(0) - before.numpy()
-    )  # Keras' update; torch's uses the unbiased variance
+    # Keras' update; torch's uses the unbiased variance
+    biased_step = 0.01 * (channels_last.var(0) - before.numpy())
     assert not np.allclose((plain.running_var - before).detach().numpy(), biased_step, rtol=1e-3)
 
 

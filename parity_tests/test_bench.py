@@ -83,8 +83,8 @@ def test_a_workers_peak_memory_is_its_own_not_the_parents():
         text=True,
         check=True,
     )
-    parent_rss_mb = (
-        int(next(l for l in open("/proc/self/status") if l.startswith("VmRSS:")).split()[1]) / 1024
-    )
+    with open("/proc/self/status") as status:
+        parent_rss_kb = int(next(line for line in status if line.startswith("VmRSS:")).split()[1])
+    parent_rss_mb = parent_rss_kb / 1024
     assert 0 < float(child.stdout.split()[-1]) < parent_rss_mb - 512
     del ballast

@@ -36,7 +36,7 @@ def test_a_a_model_without_its_keras_twin_is_caught(model_id):
 
 def test_a_a_keras_twin_that_is_not_the_mirror_is_caught():
     elsewhere = dataclasses.replace(spec("mpg_regression"), keras="keras_models.kmeans.KMeans")
-    with pytest.raises(RegistrationError, match="must be keras_models.tabular_mlp.TabularMLP"):
+    with pytest.raises(RegistrationError, match=r"must be keras_models.tabular_mlp.TabularMLP"):
         check_registration(elsewhere)
 
 
@@ -47,7 +47,8 @@ def test_a_a_datamodule_that_is_no_datamodule_is_caught():
 
 
 def first_network(model_id, lightning_model):
-    """The module whose ``forward`` a breakage replaces: the twin, or its first component (the GAN's generator)."""
+    """The module whose ``forward`` a breakage replaces: the twin, or its first component (the
+    GAN's generator)."""
     names = components(model_id)
     return getattr(lightning_model, names[0]) if names else lightning_model
 
@@ -79,7 +80,8 @@ def test_c_an_unexplained_buffer_is_caught(twins, model_id):
 
 
 def test_d_a_different_function_is_caught(twins, model_id):
-    """The broken twin preprocesses its input differently (x * 1.5; token ids off by one), structure unchanged."""
+    """The broken twin preprocesses its input differently (x * 1.5; token ids off by one),
+    structure unchanged."""
     datamodule, lightning_model, keras_model = twins
     network = first_network(model_id, lightning_model)
     original = network.forward

@@ -251,7 +251,7 @@ def test_encoding_fallbacks_are_named(tmp_path):
     )
     (tmp_path / "utf16.csv").write_bytes(text.encode("utf-16"))
     assert setup(str(tmp_path / "utf16.csv"), target="Sales").report["encoding"] == "utf-16"
-    with pytest.raises(DataError, match="is not valid utf-8 .*leave out --data.encoding"):
+    with pytest.raises(DataError, match=r"is not valid utf-8 .*leave out --data.encoding"):
         setup(str(tmp_path / "latin.csv"), target="Sales", encoding="utf-8")
 
 
@@ -267,7 +267,7 @@ def test_tab_and_pipe_delimiters_and_explicit_overrides(tmp_path):
     assert setup(str(tmp_path / "s.csv")).input_dim == 1
     with pytest.raises(DataError, match="target column 'sales' is not in CSV"):
         setup(str(tmp_path / "s.csv"), delimiter=",")
-    with pytest.raises(DataError, match="--data.delimiter must be one character"):
+    with pytest.raises(DataError, match=r"--data.delimiter must be one character"):
         CSVDataModule(str(tmp_path / "s.csv"), delimiter=";;")
 
 
@@ -297,9 +297,8 @@ def test_fills_replace_question_marks_and_blanks(tmp_path, fill, filled):
     x = np.concatenate([datamodule.splits.x_train, datamodule.splits.x_val, datamodule.splits.x_test])
     expected = (raw - raw.mean()) / raw.std()
     np.testing.assert_allclose(np.sort(x[:, 0]), np.sort(expected), atol=1e-6)
-    assert columns_of(datamodule)["x"]["missing"] == 3 and columns_of(datamodule)["x"]["fill"].startswith(
-        fill
-    )
+    column = columns_of(datamodule)["x"]
+    assert column["missing"] == 3 and column["fill"].startswith(fill)
 
 
 def test_fill_statistics_follow_preprocess_fit(tmp_path):
@@ -423,11 +422,11 @@ def test_a_copy_of_the_target_and_the_target_as_feature_are_refused(tmp_path):
         tmp_path, "weekday,revenue,sales\n" + "".join(f"{i % 7},{i * 2.5},{i * 2.5}\n" for i in range(8))
     )
     with pytest.raises(
-        DataError, match="column 'revenue' is a copy of the target 'sales' .*--data.exclude revenue$"
+        DataError, match=r"column 'revenue' is a copy of the target 'sales' .*--data.exclude revenue$"
     ):
         setup(path)
     assert setup(path, exclude="revenue").input_dim == 1
-    with pytest.raises(DataError, match="--data.features lists the target 'sales'"):
+    with pytest.raises(DataError, match=r"--data.features lists the target 'sales'"):
         setup(path, features="weekday,sales")
 
 
@@ -452,7 +451,7 @@ def test_constant_columns_are_left_out_and_all_constant_features_refused(tmp_pat
 
 def test_a_row_with_more_cells_than_the_header_is_refused(tmp_path):
     path = write_csv(tmp_path, "x,sales\n1,2\n2,3,4\n3,4\n4,5\n5,6\n")
-    with pytest.raises(DataError, match="line 3 of CSV .* has 3 cells but the header has 2"):
+    with pytest.raises(DataError, match=r"line 3 of CSV .* has 3 cells but the header has 2"):
         setup(path)
     trailing = write_csv(tmp_path, "x;sales;\n1;2;\n2;3;\n3;4;\n4;5;\n5;6;\n")  # Excel's trailing delimiter
     assert setup(trailing).input_dim == 1
@@ -550,5 +549,5 @@ def test_cli_duplicated_header_is_bad_input(tmp_path, capsys):
 
 def test_messages_name_the_file_line_past_blank_lines_and_multi_line_cells(tmp_path):
     path = write_csv(tmp_path, 'x,note,sales\n1,a,2\n\n2,"two\nlines",3\nabc,c,4\n4,d,5\n5,e,6\n6,f,7\n')
-    with pytest.raises(DataError, match="column 'x' has a non-numeric value 'abc' on line 6$"):
+    with pytest.raises(DataError, match=r"column 'x' has a non-numeric value 'abc' on line 6$"):
         setup(path)

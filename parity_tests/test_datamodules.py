@@ -36,9 +36,8 @@ def test_mpg_regression_features_follow_the_course():
     assert len(splits.x_test) == 80  # 20 % of 398, rounded up like train_test_split
     x = np.concatenate([splits.x_train, splits.x_val, splits.x_test])
     scaled, origin, years = x[:, :5], x[:, 5], x[:, 6:]
-    np.testing.assert_allclose(
-        scaled.mean(axis=0), 0, atol=1e-5
-    )  # scaler fitted on all rows (the course's leak)
+    # scaler fitted on all rows (the course's leak)
+    np.testing.assert_allclose(scaled.mean(axis=0), 0, atol=1e-5)
     assert set(np.unique(origin)) == {0.0, 1.0, 2.0}
     assert np.all(years.sum(axis=1) == 1)
 

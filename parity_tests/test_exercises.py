@@ -162,9 +162,8 @@ def test_every_solution_passes(exercise_id, check):
     assert any(name.endswith("parameter counts") for name in names)
     assert all(step["passed"] is True and not step["hints"] for step in record["steps"])
     assert out.count("✓") == len(names) + 1 and "✗" not in out  # one line per step + the summary
-    for part in BY_ID[
-        exercise_id
-    ].spec.components:  # the GAN: each network graded on its own, then one GAN step
+    # the GAN: each network graded on its own, then one GAN step
+    for part in BY_ID[exercise_id].spec.components:
         assert [n for n in names if n.startswith(part)] == [
             f"{part}: output shapes",
             f"{part}: parameter counts",
@@ -349,22 +348,29 @@ COMPLETIONS = {
         1: "sizes = [input_dim, *hidden_units]\n"
         "hidden = [m for a, b in zip(sizes, sizes[1:]) for m in (nn.Linear(a, b), nn.ReLU())]\n"
         "self.net = nn.Sequential(*hidden, nn.Linear(sizes[-1], output_units))",
-        2: "if init == 'keras':\n    for layer in self.net[::2]:\n        nn.init.xavier_uniform_(layer.weight)\n        nn.init.zeros_(layer.bias)",
+        2: "if init == 'keras':\n"
+        "    for layer in self.net[::2]:\n"
+        "        nn.init.xavier_uniform_(layer.weight)\n"
+        "        nn.init.zeros_(layer.bias)",
         3: "return self.net(x)",
         4: "from lit_models.keras_compat.optim import KerasAdam\nimport torch\n"
-        "if self.hparams.optimizer == 'adam':\n    return KerasAdam(self.parameters(), lr=self.hparams.learning_rate)\n"
+        "if self.hparams.optimizer == 'adam':\n"
+        "    return KerasAdam(self.parameters(), lr=self.hparams.learning_rate)\n"
         "return torch.optim.SGD(self.parameters(), lr=self.hparams.learning_rate)",
     },
-    "autoencoder": {  # torch's own layers: explicit bottom/right padding, and transposed convolutions cropped to n·s
+    # torch's own layers: explicit bottom/right padding, and transposed convolutions cropped to n·s
+    "autoencoder": {
         1: "from torch.nn import functional as F\n"
         "class KerasSameStride2(nn.Conv2d):\n"
         "    def forward(self, x):\n"
         "        return super().forward(F.pad(x, (0, 1, 0, 1)))\n"
-        "self.encoder = nn.Sequential(KerasSameStride2(channels, 16, 3, stride=2), nn.ReLU(), KerasSameStride2(16, 8, 3, stride=2), nn.ReLU())",
+        "self.encoder = nn.Sequential(KerasSameStride2(channels, 16, 3, stride=2), nn.ReLU(), "
+        "KerasSameStride2(16, 8, 3, stride=2), nn.ReLU())",
         2: "class Cropped(nn.ConvTranspose2d):\n"
         "    def forward(self, x):\n"
         "        return super().forward(x)[..., : 2 * x.shape[-2], : 2 * x.shape[-1]]\n"
-        "self.decoder = nn.Sequential(Cropped(8, 8, 3, stride=2), nn.ReLU(), Cropped(8, 16, 3, stride=2), nn.ReLU(),\n"
+        "self.decoder = nn.Sequential(Cropped(8, 8, 3, stride=2), nn.ReLU(), "
+        "Cropped(8, 16, 3, stride=2), nn.ReLU(),\n"
         "                             nn.Conv2d(16, channels, 3, padding='same'), nn.Sigmoid())",
         3: "apply_init_(self, init)",
         4: "return self.decoder(self.encode(x))",
@@ -374,9 +380,11 @@ COMPLETIONS = {
         "self.centroids = self.add_weight(shape=(k, d), initializer='zeros', name='centroids')\n"
         "self.sums = self.add_weight(shape=(k, d), initializer='zeros', trainable=False, name='sums')\n"
         "self.counts = self.add_weight(shape=(k,), initializer='zeros', trainable=False, name='counts')\n"
-        "self.initialised = self.add_weight(shape=(1,), initializer='zeros', trainable=False, name='initialised')",
+        "self.initialised = "
+        "self.add_weight(shape=(1,), initializer='zeros', trainable=False, name='initialised')",
         2: "one_hot = ops.one_hot(nearest, self.n_clusters, dtype=points.dtype)\n"
-        "self.sums.assign_add(ops.matmul(ops.transpose(one_hot), points))\nself.counts.assign_add(ops.sum(one_hot, axis=0))",
+        "self.sums.assign_add(ops.matmul(ops.transpose(one_hot), points))\n"
+        "self.counts.assign_add(ops.sum(one_hot, axis=0))",
         3: "has_points = ops.cast(self.counts > 0, self.sums.dtype)[:, None]\n"
         "means = self.sums / ops.maximum(self.counts, 1.0)[:, None]\n"
         "self.centroids.assign(self.centroids + learning_rate * has_points * (means - self.centroids))\n"
@@ -384,7 +392,8 @@ COMPLETIONS = {
         4: "self.model.lloyd_update()",
         5: "self.centroid_layer.initialise_from(x)\nloss, nearest = self._distances(x)\n"
         "self.centroid_layer.accumulate(x, nearest)\nreturn loss, nearest",
-        6: "x = data[0] if isinstance(data, (tuple, list)) else data\nreturn self._track(x, self.lloyd_batch(x)[0])",
+        6: "x = data[0] if isinstance(data, (tuple, list)) else data\n"
+        "return self._track(x, self.lloyd_batch(x)[0])",
         7: "return super().fit(*args, callbacks=[LloydEpochEnd(), *(callbacks or [])], **kwargs)",
         8: "model = KMeansModel(input_dim, n_clusters, learning_rate, name='kmeans')\n"
         "model.compile(optimizer=None, jit_compile=False)\nreturn model",

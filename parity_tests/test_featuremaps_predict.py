@@ -111,7 +111,7 @@ def test_predict_from_a_lightning_checkpoint_gives_both_twins_the_same_weights(c
 
 
 def test_predict_trains_both_twins_without_a_checkpoint(capsys, tmp_path, photo):
-    code, out, err = run_cli(
+    code, _out, err = run_cli(
         capsys,
         "predict",
         "fashion_mlp",

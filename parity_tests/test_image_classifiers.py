@@ -66,9 +66,8 @@ def test_fashion_cnn_layer_sequence_is_the_courses():
         "Dropout",
         "Dense",
     ]
-    assert [layer.kernel_size for layer in keras_model.layers if isinstance(layer, keras.layers.Conv2D)] == [
-        (7, 7)
-    ] + [(3, 3)] * 4
+    kernels = [layer.kernel_size for layer in keras_model.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert kernels == [(7, 7)] + [(3, 3)] * 4
     torch_kinds = [
         type(m).__name__
         for m in [*lightning_model.features, *lightning_model.classifier]
@@ -90,9 +89,8 @@ def test_fashion_cnn_layer_sequence_is_the_courses():
         "Dropout",
         "Linear",
     ]
-    assert [m.padding for m in lightning_model.features if isinstance(m, nn.Conv2d)] == [(3, 3)] + [
-        (1, 1)
-    ] * 4
+    paddings = [m.padding for m in lightning_model.features if isinstance(m, nn.Conv2d)]
+    assert paddings == [(3, 3)] + [(1, 1)] * 4
 
 
 def test_odd_sized_images_pool_with_floor_like_keras():

@@ -86,8 +86,8 @@ def test_rotation_matches_keras_random_rotation_and_flip_is_horizontal():
 
 
 def shapes_datamodule(**overrides):
-    arguments = dict(source="shapes", num_images=24, image_size=16, batch_size=8, seed=5) | overrides
-    datamodule = CatsDogsDataModule(**arguments)
+    arguments = {"source": "shapes", "num_images": 24, "image_size": 16, "batch_size": 8, "seed": 5}
+    datamodule = CatsDogsDataModule(**(arguments | overrides))
     datamodule.setup()
     return datamodule
 

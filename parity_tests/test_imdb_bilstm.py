@@ -35,9 +35,8 @@ def test_the_datamodule_builds_one_vocabulary_of_max_tokens():
     x = datamodule.splits.x_train
     assert x.dtype == np.int64 and x.max() < 1000 and (x == imdb.UNKNOWN).any()
     lengths = (x != 0).sum(1)
-    assert (x[np.arange(len(x)), lengths - 1] != 0).all() and not x[
-        np.arange(x.shape[1]) >= lengths[:, None]
-    ].any()  # right-padded
+    after_the_end = np.arange(x.shape[1]) >= lengths[:, None]
+    assert (x[np.arange(len(x)), lengths - 1] != 0).all() and not x[after_the_end].any()  # right-padded
     assert len(set(lengths)) > 5  # mixed lengths
     assert datamodule.model_inputs() == {"vocab_size": 1000} and "synthetic" in datamodule.source
 
@@ -121,9 +120,8 @@ def test_both_directions_and_returned_sequences_match_keras_layer_by_layer():
 def test_bidirectional_extra_biases_are_counted_per_layer_and_direction(model_id, per_layer):
     _, lightning_model, keras_model = make_twins(model_id)
     assert {name: count for name, count, _ in extra_torch_parameters(lightning_model)} == per_layer
-    assert sum(p.numel() for p in lightning_model.parameters()) - keras_model.count_params() == sum(
-        per_layer.values()
-    )
+    extra = sum(p.numel() for p in lightning_model.parameters()) - keras_model.count_params()
+    assert extra == sum(per_layer.values())
     embedding = lightning_model.embedding.weight
     assert embedding.abs().max() <= 0.05 and embedding.std() > 0.02  # Keras' uniform(-0.05, 0.05)
 
@@ -170,7 +168,7 @@ def test_real_loader_downloads_verifies_and_reads_aclimdb(tmp_path, monkeypatch)
 def test_real_loader_offline_is_one_clear_line(tmp_path, monkeypatch):
     missing = RemoteFile("aclImdb_v1.tar.gz", "md5:" + "0" * 32, (tmp_path / "absent.tar.gz").as_uri())
     monkeypatch.setattr(imdb, "IMDB_FILES", FileSet("IMDB", "imdb", (missing,), hint=imdb.IMDB_FILES.hint))
-    with pytest.raises(DataError, match="not available offline.*--data.source synthetic") as error:
+    with pytest.raises(DataError, match=r"not available offline.*--data.source synthetic") as error:
         IMDBDataModule(source="download", data_dir=str(tmp_path / "cache")).setup()
     assert "\n" not in str(error.value)
     with pytest.raises(DataError, match="unknown IMDB source"):

@@ -44,9 +44,8 @@ def test_no_keras_twin_imports_the_projects_torch_code():
 FRAMEWORK_ONLY = {
     "lit_models": {
         "dcgan.py": {"ChannelsLastReshape"},  # Keras: layers.Reshape((h, w, c)) is channels-last already
-        "image_classifiers.py": {
-            "check_odd_kernels"
-        },  # Keras pads 'same' for any kernel; torch's k//2 only for odd k
+        # Keras pads 'same' for any kernel; torch's k//2 only for odd k
+        "image_classifiers.py": {"check_odd_kernels"},
     },
     "keras_models": {
         "dcgan.py": {"DCGANModel"},  # the keras.Model subclass the builder DCGAN returns

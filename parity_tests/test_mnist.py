@@ -122,7 +122,7 @@ def test_fashion_mnist_from_the_keras_cache_has_the_course_splits(
     datamodule = FashionMNISTDataModule(source="download", data_dir=str(tmp_path / "cache"))
     datamodule.setup()
     s = datamodule.splits
-    x_train, y_train, x_test, y_test = idx_arrays
+    x_train, y_train, x_test, _y_test = idx_arrays
     np.testing.assert_array_equal(s.x_val, x_train[:5000, :, :, None] / np.float32(255))  # the FIRST 5,000
     np.testing.assert_array_equal(s.x_train, x_train[5000:, :, :, None] / np.float32(255))
     np.testing.assert_array_equal(s.y_train, y_train[5000:])

@@ -43,9 +43,9 @@ def test_course_sizes_and_keras_defaults(gan):
     torch_slopes = {m.negative_slope for m in lightning_model.modules() if isinstance(m, nn.LeakyReLU)}
     assert keras_slopes == torch_slopes == {0.3}
     keras_norms = [
-        (l.epsilon, l.momentum)
-        for l in keras_model._flatten_layers()
-        if isinstance(l, keras.layers.BatchNormalization)
+        (layer.epsilon, layer.momentum)
+        for layer in keras_model._flatten_layers()
+        if isinstance(layer, keras.layers.BatchNormalization)
     ]
     torch_norms = [
         (m.eps, 1 - m.momentum)
@@ -68,9 +68,8 @@ def test_training_mode_forward_uses_batch_statistics_and_updates_running_statist
     assert np.max(np.abs(torch_logits - keras_logits)) <= parity.FORWARD_ATOL
     keras_stats = parity.keras_weights_in_torch_layout(keras_model, lightning_model)
     torch_stats = [t.detach().numpy() for t in parity.torch_layout_tensors(lightning_model)]
-    for torch_tensor, keras_tensor in zip(
-        torch_stats, keras_stats
-    ):  # running mean/var after one training forward
+    # running mean/var after one training forward
+    for torch_tensor, keras_tensor in zip(torch_stats, keras_stats):
         np.testing.assert_allclose(torch_tensor, keras_tensor, atol=1e-6, rtol=1e-5)
     with torch.no_grad():  # and eval mode now reads those running statistics in both
         eval_fake = to_keras_layout(lightning_model.eval().generator(torch.from_numpy(noise)))
@@ -85,10 +84,8 @@ def test_the_gradient_tolerance_is_keras_float32_round_off(gan):
     on every tensor (measured 2e-6 at batch 32, 2.4e-5 at batch 8), Keras' float32 gradients
     within GAN_STEP_RTOL["gradients"] (measured up to 1.3e-2)."""
     datamodule, lightning_model, keras_model = gan
-    real, noise = (
-        datamodule.splits.x_train[:8],
-        datamodule.splits.y_train[:8],
-    )  # float64 convolutions are slow on CPU
+    # 8 samples: float64 convolutions are slow on CPU
+    real, noise = datamodule.splits.x_train[:8], datamodule.splits.y_train[:8]
     reference = copy.deepcopy(lightning_model).double()
     _, reference_grads, _ = step_lightning(
         reference, (to_torch_layout(real).double(), torch.from_numpy(noise).double())

@@ -87,9 +87,8 @@ def test_fine_tuning_unfreezes_the_same_layers_in_both_and_counts_stay_exact(twi
     assert counts["keras"] == {"trainable": 1_862_721, "non_trainable": 396_544}  # Keras' own numbers
     keras_layers = keras_model.get_layer(BASE_NAME).layers
     torch_layers = lightning_model.base.keras_layers()
-    assert [layer.name for layer in keras_layers][1:] == [name for name, _ in torch_layers][
-        1:
-    ]  # [0]: input_layer_<n>
+    # all but [0], the input layer (input_layer_<n> in Keras)
+    assert [layer.name for layer in keras_layers][1:] == [name for name, _ in torch_layers][1:]
     for layer, (name, module) in zip(keras_layers, torch_layers):
         if module is not None:
             assert all(p.requires_grad == layer.trainable for p in module.parameters()), name

@@ -89,7 +89,8 @@ def kernel_environment() -> dict[str, str]:
 
 
 def execute(path: Path, folder: Path) -> nbformat.NotebookNode:
-    """The notebook at ``path``, executed in ``folder``; raises ``CellExecutionError`` naming the failing cell."""
+    """The notebook at ``path``, executed in ``folder``; raises ``CellExecutionError`` naming the
+    failing cell."""
     notebook = nbformat.read(path, as_version=4)
     notebook.cells.append(nbformat.v4.new_code_cell(PROBE))
     manager = kernel_manager(folder)
@@ -190,9 +191,8 @@ def test_readme_lists_the_notebooks_by_day():
         heading = re.match(r"#+ .*\bDay (\d)\b", line)
         if heading:
             day = int(heading.group(1))
-        listed += [
-            (stem, day) for stem in dict.fromkeys(re.findall(r"\b(\d\d_\w+)\.ipynb", line))
-        ]  # a link names it twice
+        # dict.fromkeys: a link names a notebook twice
+        listed += [(stem, day) for stem in dict.fromkeys(re.findall(r"\b(\d\d_\w+)\.ipynb", line))]
     expected = [(stem, day) for stem, day, _ in COURSE]
     assert listed == expected, (
         f"notebooks/README.md lists {listed}, expected each notebook once under its day: {expected}"

@@ -2,7 +2,6 @@
 weights; a run that crashed resumes from its last checkpoint and ends exactly where an
 uninterrupted run ends; a diverging loss stops training with one line naming epoch and step."""
 
-
 import keras
 import lightning as L
 import numpy as np

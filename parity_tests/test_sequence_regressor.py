@@ -72,9 +72,8 @@ def test_torch_recurrent_init_is_keras_like():
     _, lightning_model, _ = make_twins("series_lstm")
     lstm = lightning_model.recurrent[0]
     units = lstm.hidden_size
-    torch.testing.assert_close(
-        lstm.weight_hh_l0.T @ lstm.weight_hh_l0, torch.eye(units), atol=1e-5, rtol=0
-    )  # orthogonal
+    # the recurrent kernel is orthogonal
+    torch.testing.assert_close(lstm.weight_hh_l0.T @ lstm.weight_hh_l0, torch.eye(units), atol=1e-5, rtol=0)
     limit = math.sqrt(6 / (1 + 4 * units))  # glorot_uniform of the (1, 4u) kernel
     assert lstm.weight_ih_l0.abs().max() <= limit
     expected_bias = torch.zeros(4 * units)
@@ -134,12 +133,10 @@ def test_jena_datamodule_follows_the_course_recipe():
     table = datamodule.table()
     features, train_rows = jena.prepare(table, 0.715)
     assert train_rows == int(0.715 * 3000)
-    np.testing.assert_allclose(
-        features[:train_rows].mean(axis=0), 0, atol=1e-9
-    )  # normalised on the training part
-    assert (table["wv (m/s)"] == -9999).any() and features[
-        :, jena.FEATURES.index("wv (m/s)")
-    ].min() > -10  # wind fix
+    # normalised on the training part
+    np.testing.assert_allclose(features[:train_rows].mean(axis=0), 0, atol=1e-9)
+    wind = features[:, jena.FEATURES.index("wv (m/s)")]
+    assert (table["wv (m/s)"] == -9999).any() and wind.min() > -10  # wind fix
     x, y = datamodule.splits.x_train, datamodule.splits.y_train
     assert x.shape[1:] == (10, 7) and datamodule.batch_size == 256
     # window i starts at row i; its target is the temperature `past + future` rows later
@@ -165,6 +162,6 @@ def test_jena_pinned_checksum_and_offline_error(tmp_path, monkeypatch):
     with pytest.raises(DataError, match="checksum mismatch"):
         jena.fetch_jena(tmp_path / "pinned", checksum="sha256:" + "0" * 64)
     monkeypatch.setattr(jena, "JENA_URL", (tmp_path / "absent.zip").as_uri())
-    with pytest.raises(DataError, match="not available offline.*--data.source synthetic") as error:
+    with pytest.raises(DataError, match=r"not available offline.*--data.source synthetic") as error:
         JenaDataModule(source="download", data_dir=str(tmp_path / "empty")).setup()
     assert "\n" not in str(error.value)

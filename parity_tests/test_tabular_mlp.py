@@ -49,7 +49,7 @@ def test_keras_softmax_cross_entropy_in_fit_uses_logits_like_torch():
     With extreme logits a clipped loss would be at most -log(1e-7) = 16.1; both give ~60."""
     _, lightning_model, keras_model = make_twins("iris_mlp")
     last = keras_model.layers[-1]
-    kernel, bias = last.get_weights()
+    kernel, _bias = last.get_weights()
     last.set_weights([kernel * 0, np.array([60.0, 0.0, 0.0], np.float32)])
     x, y = np.zeros((4, 4), np.float32), np.array([1, 1, 1, 1])
     keras_loss = keras_model.test_on_batch(x, y, return_dict=True)["loss"]
@@ -84,6 +84,5 @@ def test_the_epoch_loss_tracker_is_weighted_by_batch_size_like_keras_mean():
     unweighted = torchmetrics.MeanMetric(nan_strategy="disable")
     unweighted.update(torch.tensor(1.0), weight=32)
     unweighted.update(torch.tensor(4.0), weight=8)
-    assert float(unweighted.compute()) == pytest.approx(
-        2.5
-    )  # the trap, pinned: if this changes, revisit base.py
+    # the trap, pinned: if this changes, revisit base.py
+    assert float(unweighted.compute()) == pytest.approx(2.5)

@@ -19,9 +19,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-sys.path.insert(
-    0, str(Path(__file__).resolve().parents[1] / "notebooks")
-)  # the page parser lives beside its notebook
+# the page parser lives beside its notebook
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notebooks"))
 from tensor_basics_page import DOC, FRAMEWORKS, NOTEBOOK, Page, Topic, parse_page
 
 #: The course's tensor topics (issue 8) that the page must cover, as its ``##`` headings.
@@ -52,7 +51,8 @@ def structure_problems(page: Page) -> list[str]:
     problems = []
     if [label for label, _ in page.blocks] != ["setup"]:
         problems.append(
-            f"before the first section: expected one '# setup' block, found {[label for label, _ in page.blocks]}"
+            "before the first section: expected one '# setup' block, "
+            f"found {[label for label, _ in page.blocks]}"
         )
     missing = [title for title in REQUIRED_SECTIONS if title not in [s.title for s in page.sections]]
     if missing:

@@ -42,5 +42,5 @@ def test_a_structural_mismatch_names_the_layer():
 def test_a_different_number_of_layers_is_reported():
     _, lightning_model, _ = make_twins("mpg_regression")
     _, _, deeper_keras = make_twins("mpg_regression", model={"hidden_units": [10, 10, 10]})
-    with pytest.raises(TransferError, match="Keras model has 4 layers with weights .* torch module has 3"):
+    with pytest.raises(TransferError, match=r"Keras model has 4 layers with weights .* torch module has 3"):
         keras_to_torch(deeper_keras, lightning_model)

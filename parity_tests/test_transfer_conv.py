@@ -1,4 +1,5 @@
-"""Conv2D weight transfer, `same` padding, and the Flatten-after-conv feature order (twins/transfer/dense.py)."""
+"""Conv2D weight transfer, `same` padding, and the Flatten-after-conv feature order
+(twins/transfer/dense.py)."""
 
 import torch
 from torch import nn
@@ -21,11 +22,12 @@ def keras_cnn(kernel: int, with_dropout: bool = True) -> keras.Model:
         keras.layers.Flatten(),
     ]
     layers += [keras.layers.Dropout(0.5)] if with_dropout else []
-    return keras.Sequential(layers + [keras.layers.Dense(3)])
+    return keras.Sequential([*layers, keras.layers.Dense(3)])
 
 
 def torch_cnn(kernel: int) -> nn.Module:
-    """The torch twin of ``keras_cnn``: padding=k//2 is Keras `same` for stride 1 and odd k; plain nn.Flatten."""
+    """The torch twin of ``keras_cnn``: padding=k//2 is Keras `same` for stride 1 and odd k;
+    plain nn.Flatten."""
     return nn.Sequential(
         nn.Conv2d(2, 5, kernel, padding=kernel // 2),
         nn.ReLU(),

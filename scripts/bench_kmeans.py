@@ -1,6 +1,7 @@
 """Benchmark: one Lloyd iteration of the K-Means twins vs scikit-learn on large inputs.
 
-    python scripts/bench_kmeans.py [--sizes 100000 1000000] [--dim 8] [--k 8] [--batch 65536] [--device cpu|cuda]
+    python scripts/bench_kmeans.py [--sizes 100000 1000000] [--dim 8] [--k 8] [--batch 65536]
+        [--device cpu|cuda]
 
 Points are Gaussian blobs (float32). Every implementation starts from the same centroids and
 runs the same number of Lloyd iterations; printed: seconds per iteration and the largest centroid
@@ -54,7 +55,8 @@ def main():
     from sklearn.cluster import KMeans
 
     print(
-        f"torch threads {torch.get_num_threads()}, device {options.device}, d={options.dim}, k={options.k}, batch {options.batch}"
+        f"torch threads {torch.get_num_threads()}, device {options.device}, "
+        f"d={options.dim}, k={options.k}, batch {options.batch}"
     )
     print(f"{'n':>10}{'sklearn s/it':>14}{'lightning s/it':>16}{'keras s/it':>12}{'max |Δc| vs sklearn':>22}")
     for n in options.sizes:

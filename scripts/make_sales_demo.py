@@ -19,9 +19,8 @@ def sales_demo(seed: int = 0, days: int = 730) -> pd.DataFrame:
     weekday = dates.day_of_week.to_numpy()
     holiday = rng.random(days) < 0.03
     school_holiday = np.isin(dates.month.to_numpy(), [7, 8]) | (rng.random(days) < 0.05)
-    weekday_effect = np.array([0, 5, 10, 15, 40, 80, -150])[
-        weekday
-    ]  # busy Fridays/Saturdays, closed-ish Sundays
+    # busy Fridays/Saturdays, closed-ish Sundays
+    weekday_effect = np.array([0, 5, 10, 15, 40, 80, -150])[weekday]
     # in thousands of euros: targets of order 1 keep the course's plain SGD(5e-4) stable
     sales = (300 + weekday_effect - 120 * holiday + 35 * school_holiday + rng.normal(0, 15, days)) / 100
     return pd.DataFrame(

@@ -87,7 +87,8 @@ def main(argv=None) -> dict:
         "naive": {"val": datamodule.naive_mse("val"), "test": naive_mse(*datamodule.splits.stage("test"))}
     }
     print(
-        f"naive last value: val MSE {report['naive']['val']:.4f}, test MSE {report['naive']['test']:.4f} (course {COURSE['naive']})"
+        f"naive last value: val MSE {report['naive']['val']:.4f}, "
+        f"test MSE {report['naive']['test']:.4f} (course {COURSE['naive']})"
     )
     for model_id in options.models:
         runs = [run(model_id, seed, options.out) for seed in options.seeds]
@@ -101,7 +102,8 @@ def main(argv=None) -> dict:
             **{k: v for k, v in runs[0].items() if k not in FRAMEWORKS},
         }
         print(
-            f"{model_id:18} test MSE keras {np.round(summary['keras'], 5).tolist()} (mean {means['keras']:.4f}) | "
+            f"{model_id:18} test MSE keras {np.round(summary['keras'], 5).tolist()} "
+            f"(mean {means['keras']:.4f}) | "
             f"lightning {np.round(summary['lightning'], 5).tolist()} (mean {means['lightning']:.4f}) | "
             f"gap {gap:.1%} | course {COURSE[model_id]}"
         )

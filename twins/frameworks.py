@@ -23,7 +23,7 @@ def import_tensorflow_quietly() -> None:
     try:
         with open(os.devnull, "w") as devnull:
             os.dup2(devnull.fileno(), 2)
-            import tensorflow  # noqa: F401
+            import tensorflow  # noqa: F401  - imported for its start-up lines, sent to /dev/null
     finally:
         os.dup2(saved, 2)
         os.close(saved)

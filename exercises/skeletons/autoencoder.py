@@ -31,7 +31,7 @@ from __future__ import annotations
 from torch import nn  # noqa: F401  - you will need it
 
 from lit_models.base import CourseModule
-from lit_models.keras_compat.init import Init, apply_init_  # noqa: F401
+from lit_models.keras_compat.init import Init, apply_init_  # noqa: F401  - apply_init_: yours to call
 
 
 class DenoisingAutoencoder(CourseModule):
@@ -56,15 +56,15 @@ class DenoisingAutoencoder(CourseModule):
     ):
         super().__init__(1, "linear", loss, [], optimizer, learning_rate)
         self.save_hyperparameters()
-        channels = input_shape[-1]
+        channels = input_shape[-1]  # noqa: F841 - the decoder you write below ends in `channels`
         raise NotImplementedError(
-            "TODO 1 (DenoisingAutoencoder.__init__): self.encoder = nn.Sequential(...): two stride-2 convolutions "
-            "that pad like Keras' 'same' (28 → 14 → 7), each followed by nn.ReLU"
+            "TODO 1 (DenoisingAutoencoder.__init__): self.encoder = nn.Sequential(...): "
+            "two stride-2 convolutions that pad like Keras' 'same' (28 → 14 → 7), each followed by nn.ReLU"
         )
         raise NotImplementedError(
-            "TODO 2 (DenoisingAutoencoder.__init__): self.decoder = nn.Sequential(...): two stride-2 transposed "
-            "convolutions like Keras' Conv2DTranspose(padding='same') (7 → 14 → 28) with nn.ReLU, then a 'same' "
-            "Conv2d to `channels` and nn.Sigmoid"
+            "TODO 2 (DenoisingAutoencoder.__init__): self.decoder = nn.Sequential(...): "
+            "two stride-2 transposed convolutions like Keras' Conv2DTranspose(padding='same') "
+            "(7 → 14 → 28) with nn.ReLU, then a 'same' Conv2d to `channels` and nn.Sigmoid"
         )
         raise NotImplementedError(
             "TODO 3 (DenoisingAutoencoder.__init__): Keras' initialisation when init == 'keras'"

@@ -29,7 +29,7 @@ from __future__ import annotations
 from torch import nn  # noqa: F401  - you will need it
 
 from lit_models.base import CourseModule
-from lit_models.keras_compat.init import Init, apply_init_  # noqa: F401
+from lit_models.keras_compat.init import Init, apply_init_  # noqa: F401  - apply_init_: yours to call
 
 
 class ConvClassifier(CourseModule):
@@ -65,17 +65,19 @@ class ConvClassifier(CourseModule):
     ):
         super().__init__(output_units, output_activation, loss, list(metrics), optimizer, learning_rate)
         self.save_hyperparameters()
-        height, width, channels = input_shape
+        height, width, channels = input_shape  # noqa: RUF059 - your layers below need these sizes
         # Keras padding="same" keeps H and W at stride 1; torch's nn.Conv2d pads nothing unless told.
         # MaxPooling2D(2) halves H and W, rounding down (so does nn.MaxPool2d(2)).
         raise NotImplementedError(
-            "TODO 1 (ConvClassifier.__init__): build self.features = nn.Sequential(...): per block, per [filters, kernel] "
-            "an nn.Conv2d(channels, filters, kernel, padding=...) that keeps the size + nn.ReLU, then nn.MaxPool2d(2)"
+            "TODO 1 (ConvClassifier.__init__): build self.features = nn.Sequential(...): "
+            "per block, per [filters, kernel] an nn.Conv2d(channels, filters, kernel, padding=...) "
+            "that keeps the size + nn.ReLU, then nn.MaxPool2d(2)"
         )
         # The head reads the flattened feature maps: how many features reach the first Linear?
         raise NotImplementedError(
-            "TODO 2 (ConvClassifier.__init__): build self.classifier = nn.Sequential(nn.Flatten(), ...): per dense width "
-            "nn.Linear + nn.ReLU (+ nn.Dropout(dropout) when dropout > 0), then nn.Linear(width, output_units)"
+            "TODO 2 (ConvClassifier.__init__): build self.classifier = "
+            "nn.Sequential(nn.Flatten(), ...): per dense width nn.Linear + nn.ReLU "
+            "(+ nn.Dropout(dropout) when dropout > 0), then nn.Linear(width, output_units)"
         )
         raise NotImplementedError(
             "TODO 3 (ConvClassifier.__init__): Keras' initialisation when init == 'keras'"

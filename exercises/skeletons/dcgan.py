@@ -37,17 +37,17 @@ Every Keras default above has a torch counterpart with *another* default: BatchN
 axis is the channel), strided ``same`` (transposed) convolutions, Adam. The grader checks the
 generator and the discriminator one by one, then one full GAN step (losses, gradients, updates
 of both networks including the BatchNorm running statistics), then two epochs of training.
-``lit_models/keras_compat/layers.py`` and ``lit_models/keras_compat/optim.py`` hold torch layers and optimizers with
-Keras' behaviour — use them once you know which default each one fixes.
+``lit_models/keras_compat/layers.py`` and ``lit_models/keras_compat/optim.py`` hold torch layers and
+optimizers with Keras' behaviour — use them once you know which default each one fixes.
 
 Replace each ``raise NotImplementedError("TODO ...")`` by your code, then run ``exercise check dcgan``.
 """
 
 from __future__ import annotations
 
-import math  # noqa: F401
+import math  # noqa: F401  - you may need it
 
-import torch  # noqa: F401
+import torch  # noqa: F401  - you will need it
 from torch import nn
 from torch.nn import functional as F
 
@@ -62,8 +62,9 @@ class Generator(nn.Module):
     def __init__(self, noise_dim: int, channels: int = 1):
         super().__init__()
         raise NotImplementedError(
-            "TODO 1 (Generator.__init__): self.net = nn.Sequential(...) like the Keras generator: Linear without bias, "
-            "BatchNorm, LeakyReLU, the Reshape to 7×7×256 (as an nn.Module), then the three transposed convolutions"
+            "TODO 1 (Generator.__init__): self.net = nn.Sequential(...) like "
+            "the Keras generator: Linear without bias, BatchNorm, LeakyReLU, "
+            "the Reshape to 7×7×256 (as an nn.Module), then the three transposed convolutions"
         )
 
     def forward(self, noise):
@@ -76,8 +77,9 @@ class Discriminator(nn.Module):
     def __init__(self, input_shape: list[int], dropout: float = 0.3):
         super().__init__()
         raise NotImplementedError(
-            "TODO 2 (Discriminator.__init__): self.net = nn.Sequential(...) like the Keras discriminator: two stride-2 "
-            "'same' convolutions with LeakyReLU and nn.Dropout(dropout), then nn.Flatten and nn.Linear(..., 1)"
+            "TODO 2 (Discriminator.__init__): self.net = nn.Sequential(...) "
+            "like the Keras discriminator: two stride-2 'same' convolutions with "
+            "LeakyReLU and nn.Dropout(dropout), then nn.Flatten and nn.Linear(..., 1)"
         )
 
     def forward(self, images):
@@ -111,7 +113,8 @@ class DCGAN(L.LightningModule):
         self.loss_fn = F.binary_cross_entropy_with_logits
         apply_init_(self, init)
         raise NotImplementedError(
-            "TODO 3 (DCGAN.__init__): two networks, two optimizers, stepped by you in training_step — tell Lightning"
+            "TODO 3 (DCGAN.__init__): two networks, two optimizers, "
+            "stepped by you in training_step — tell Lightning"
         )
 
     def forward(self, noise):
@@ -121,17 +124,19 @@ class DCGAN(L.LightningModule):
         """``{"d_loss", "g_loss", "loss"}`` of one forward of both networks (``loss`` = their sum):
         d_loss = BCE(real → 1) + BCE(fake → 0), g_loss = BCE(fake → 1), on logits (``self.loss_fn``)."""
         raise NotImplementedError(
-            "TODO 4 (DCGAN.adversarial_losses): fake = self(noise); the discriminator's logits of real and fake; the three losses"
+            "TODO 4 (DCGAN.adversarial_losses): fake = self(noise); "
+            "the discriminator's logits of real and fake; the three losses"
         )
 
     def training_step(self, batch, batch_idx):
         """Both gradients from ONE forward (the TF tutorial's two tapes), then both steps. Hint:
         ``self.manual_backward(loss, inputs=[...], retain_graph=...)`` limits a backward pass to
         some parameters."""
-        real, noise = batch
+        real, noise = batch  # noqa: RUF059 - the step you write below reads both
         raise NotImplementedError(
-            "TODO 5 (DCGAN.training_step): g_opt, d_opt = self.optimizers(); losses = self.adversarial_losses(...); "
-            "zero both; manual_backward g_loss (generator's parameters) and d_loss (discriminator's); step both; "
+            "TODO 5 (DCGAN.training_step): g_opt, d_opt = self.optimizers(); "
+            "losses = self.adversarial_losses(...); zero both; "
+            "manual_backward g_loss (generator's parameters) and d_loss (discriminator's); step both; "
             "then self.log_losses(losses, 'train', len(real))"
         )
 
@@ -151,5 +156,6 @@ class DCGAN(L.LightningModule):
     def configure_optimizers(self):
         """The generator's optimizer first, then the discriminator's: Keras' Adam(learning_rate) each."""
         raise NotImplementedError(
-            "TODO 6 (DCGAN.configure_optimizers): (generator's Adam, discriminator's Adam) with Keras' update rule"
+            "TODO 6 (DCGAN.configure_optimizers): "
+            "(generator's Adam, discriminator's Adam) with Keras' update rule"
         )

@@ -59,8 +59,9 @@ class Centroids(keras.layers.Layer):
 
     def build(self, input_shape):
         raise NotImplementedError(
-            "TODO 1 (Centroids.build): self.add_weight the four tensors of the torch twin, in its order and shapes: "
-            "centroids (k, d) trainable; sums (k, d), counts (k,), initialised (1,) non-trainable; all zeros"
+            "TODO 1 (Centroids.build): self.add_weight the four tensors of the torch twin, "
+            "in its order and shapes: centroids (k, d) trainable; sums (k, d), "
+            "counts (k,), initialised (1,) non-trainable; all zeros"
         )
 
     def call(self, points):
@@ -76,13 +77,14 @@ class Centroids(keras.layers.Layer):
 
     def accumulate(self, points, nearest) -> None:
         raise NotImplementedError(
-            "TODO 2 (Centroids.accumulate): add each point to its nearest centroid's sum and count (assign_add)"
+            "TODO 2 (Centroids.accumulate): add each point to "
+            "its nearest centroid's sum and count (assign_add)"
         )
 
     def lloyd_update(self, learning_rate: float) -> None:
         raise NotImplementedError(
-            "TODO 3 (Centroids.lloyd_update): move every centroid that got points towards their mean, then reset "
-            "sums and counts to zero (assign)"
+            "TODO 3 (Centroids.lloyd_update): move every centroid that got points "
+            "towards their mean, then reset sums and counts to zero (assign)"
         )
 
 

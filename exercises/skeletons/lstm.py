@@ -3,8 +3,8 @@
 The Lightning twin you must match (``lit_models/sequence_regressor.py``, ``SequenceRNN``)::
 
     widths = [input_shape[-1], *units]                            # series_lstm: [1, 20, 20]
-    self.recurrent = nn.ModuleList(
-        keras_rnn(cell, n_in, n_out) for n_in, n_out in zip(widths, widths[1:]))   # nn.LSTM(n_in, n_out, batch_first=True)
+    self.recurrent = nn.ModuleList(                               # nn.LSTM(n_in, n_out, batch_first=True)
+        keras_rnn(cell, n_in, n_out) for n_in, n_out in pairwise(widths))
     self.head = nn.Linear(widths[-1], output_units)
     apply_init_(self, init)          # lit_models/keras_compat/init.py: keras_recurrent_init_ for each LSTM
 
@@ -59,6 +59,6 @@ def SequenceRNN(
         "then Dense(output_units, activation=output_activation)"
     )
     raise NotImplementedError(
-        "TODO 2 (SequenceRNN): compile the model with the recipe (loss, metrics, optimizer by name, learning_rate) "
-        "and return it"
+        "TODO 2 (SequenceRNN): compile the model with the recipe "
+        "(loss, metrics, optimizer by name, learning_rate) and return it"
     )

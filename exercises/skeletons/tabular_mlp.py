@@ -58,8 +58,9 @@ class TabularMLP(CourseModule):
         super().__init__(output_units, output_activation, loss, list(metrics), optimizer, learning_rate)
         self.save_hyperparameters()
         raise NotImplementedError(
-            "TODO 1 (TabularMLP.__init__): build self.net = nn.Sequential(...): per hidden width an nn.Linear "
-            "and an nn.ReLU (Keras' Dense(units, activation='relu')), then nn.Linear(width, output_units) with no activation"
+            "TODO 1 (TabularMLP.__init__): build self.net = nn.Sequential(...): "
+            "per hidden width an nn.Linear and an nn.ReLU (Keras' Dense(units, activation='relu')), "
+            "then nn.Linear(width, output_units) with no activation"
         )
         # Keras starts Dense kernels glorot-uniform and biases at zero; torch's nn.Linear does not.
         raise NotImplementedError(

@@ -68,12 +68,11 @@ class MobileNetV2Transfer(CourseModule):
     ):
         super().__init__(1, "linear", loss, list(metrics), optimizer, learning_rate)
         self.save_hyperparameters()
-        self.base = MobileNetV2(
-            tuple(input_shape[:2])
-        )  # given: Keras' MobileNetV2, (batch, 3, H, W) → (batch, 1280, h, w)
+        # given: Keras' MobileNetV2, (batch, 3, H, W) → (batch, 1280, h, w)
+        self.base = MobileNetV2(tuple(input_shape[:2]))
         raise NotImplementedError(
-            f"TODO 1 (MobileNetV2Transfer.__init__): the head's modules: self.dropout (the Keras Dropout) and "
-            f"self.classifier (the Keras Dense(1) on the {LAST_FILTERS} pooled features)"
+            "TODO 1 (MobileNetV2Transfer.__init__): the head's modules: self.dropout (the Keras Dropout) "
+            f"and self.classifier (the Keras Dense(1) on the {LAST_FILTERS} pooled features)"
         )
         apply_init_(self, init)
         if calibrate_base:
@@ -86,8 +85,8 @@ class MobileNetV2Transfer(CourseModule):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError(
-            "TODO 3 (MobileNetV2Transfer.forward): base → GlobalAveragePooling2D (the mean over H and W of the NCHW "
-            "feature maps) → dropout → classifier; return the logits (batch, 1)"
+            "TODO 3 (MobileNetV2Transfer.forward): base → GlobalAveragePooling2D (the mean over H "
+            "and W of the NCHW feature maps) → dropout → classifier; return the logits (batch, 1)"
         )
 
     # --- given: the base's BatchNorm bookkeeping and the fine-tuning phase ------------------------

@@ -33,9 +33,8 @@ def keras_recurrent_init_(rnn: nn.RNNBase) -> None:
     Gate order i, f, c(g), o is the same in both frameworks; torch's second bias ``bias_hh`` is 0."""
     for name, parameter in rnn.named_parameters():
         if name.startswith("weight_ih"):
-            nn.init.xavier_uniform_(
-                parameter
-            )  # (gates·u, in): fan_in = in, fan_out = gates·u, as Keras' (in, gates·u)
+            # (gates·u, in): fan_in = in, fan_out = gates·u, as Keras' (in, gates·u)
+            nn.init.xavier_uniform_(parameter)
         elif name.startswith("weight_hh"):
             nn.init.orthogonal_(parameter)
         else:

@@ -124,9 +124,8 @@ class MobileNetV2(nn.Module):
 
     def __init__(self, input_size: tuple[int, int] = (160, 160)):
         super().__init__()
-        self.conv1 = SameConv2d(
-            3, FIRST_FILTERS, 3, stride=2, bias=False
-        )  # Keras Conv1: padding="same", stride 2
+        # Keras Conv1: padding="same", stride 2
+        self.conv1 = SameConv2d(3, FIRST_FILTERS, 3, stride=2, bias=False)
         self.bn_conv1 = keras_batch_norm(FIRST_FILTERS)
         size = tuple(math.ceil(s / 2) for s in input_size)
         blocks, channels = [], FIRST_FILTERS
@@ -143,7 +142,7 @@ class MobileNetV2(nn.Module):
         names = ["input_layer", "Conv1", "bn_Conv1", "Conv1_relu"]
         for block in self.blocks:
             names += block.keras_layer_names
-        return names + ["Conv_1", "Conv_1_bn", "out_relu"]
+        return [*names, "Conv_1", "Conv_1_bn", "out_relu"]
 
     def keras_layers(self) -> list[tuple[str, nn.Module | None]]:
         """``(Keras layer name, torch module owning its weights or None)`` for every Keras layer."""

@@ -32,9 +32,8 @@ def _gradient_and_square(grad: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor
     if not grad.is_sparse:
         return grad, grad.square()
     indices, values = grad._indices(), grad._values()
-    squares = torch.sparse_coo_tensor(
-        indices, values.square(), grad.shape, check_invariants=False
-    )  # a gradient's own indices
+    # the squares on the gradient's own indices
+    squares = torch.sparse_coo_tensor(indices, values.square(), grad.shape, check_invariants=False)
     return grad.coalesce().to_dense(), squares.coalesce().to_dense()
 
 
@@ -48,7 +47,7 @@ class KerasAdam(Optimizer):
     """
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-7):
-        super().__init__(params, dict(lr=lr, betas=betas, eps=eps))
+        super().__init__(params, {"lr": lr, "betas": betas, "eps": eps})
 
     @torch.no_grad()
     def step(self, closure=None):
@@ -83,7 +82,7 @@ class KerasRMSprop(Optimizer):
     """
 
     def __init__(self, params, lr: float = 1e-3, rho: float = 0.9, eps: float = 1e-7):
-        super().__init__(params, dict(lr=lr, rho=rho, eps=eps))
+        super().__init__(params, {"lr": lr, "rho": rho, "eps": eps})
 
     @torch.no_grad()
     def step(self, closure=None):

@@ -112,7 +112,8 @@ def run_bench(model_ids, epochs: int, options: dict, progress=print) -> dict:
 
 def table(report: dict) -> str:
     head = (
-        f"{'model':24}{'params':>10}{'batch':>7}{'steps':>7}{'lightning s/ep':>16}{'keras s/ep':>12}{'torch s/ep':>12}"
+        f"{'model':24}{'params':>10}{'batch':>7}{'steps':>7}"
+        f"{'lightning s/ep':>16}{'keras s/ep':>12}{'torch s/ep':>12}"
         f"{'L/keras':>9}{'L/torch':>9}{'L extra µs/step':>17}"
     )
     lines = [head, "-" * len(head)]

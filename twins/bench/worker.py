@@ -38,9 +38,8 @@ def peak_rss_mb() -> float:
                     return int(line.split()[1]) / 1024  # kB
     except OSError:
         pass
-    return (
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    )  # elsewhere: kilobytes on Linux, the best left
+    # without /proc: ru_maxrss (kilobytes on Linux), the best left
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def summary(epoch_seconds: list[float], steps: int) -> dict:

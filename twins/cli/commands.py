@@ -83,8 +83,9 @@ def print_summary(record: dict) -> None:
     )
     for name, part in record.get("components", {}).items():
         print(
-            f"  {name}: trainable {part['keras']['trainable']:,} / {part['lightning']['trainable']:,}, non-trainable / buffers "
-            f"{part['keras']['non_trainable']:,} / {part['lightning']['buffers']:,}, output shape {part['keras']['output_shape']}"
+            f"  {name}: trainable {part['keras']['trainable']:,} / {part['lightning']['trainable']:,}, "
+            f"non-trainable / buffers {part['keras']['non_trainable']:,} / {part['lightning']['buffers']:,}, "
+            f"output shape {part['keras']['output_shape']}"
         )
 
 
@@ -103,7 +104,8 @@ def train(model_id, options) -> dict:
         trainer_args |= {"enable_progress_bar": False, "enable_model_summary": False}
     say(
         options,
-        f"{model_id} · {options.framework} · data: {datamodule.source} · {epochs} epochs · seed {options.seed}",
+        f"{model_id} · {options.framework} · data: "
+        f"{datamodule.source} · {epochs} epochs · seed {options.seed}",
     )
     report = data_report(options, datamodule)
     result = train_twin(
@@ -220,6 +222,7 @@ def comparison_table(record: dict, counts: dict) -> str:
             f"  {name:24}{k:>14.6g}{t:>14.6g}" if isinstance(k, float) else f"  {name:24}{k:>14,}{t:>14,}"
         )
     lines.append(
-        f"  forward max |Δ| after copying the trained Keras weights into the Lightning twin: {record['forward_max_abs_diff']:.3g}"
+        "  forward max |Δ| after copying the trained Keras weights "
+        f"into the Lightning twin: {record['forward_max_abs_diff']:.3g}"
     )
     return "\n".join(lines)

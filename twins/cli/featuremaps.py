@@ -71,7 +71,8 @@ def conv_activations(lightning_model, keras_model, x: np.ndarray, layers: int) -
     }
     if not maps["keras"] or len(maps["keras"]) != len(maps["lightning"]):
         raise FeatureMapError(
-            f"the model has no conv layers to show (keras {len(maps['keras'])}, lightning {len(maps['lightning'])})"
+            "the model has no conv layers to show "
+            f"(keras {len(maps['keras'])}, lightning {len(maps['lightning'])})"
         )
     return maps
 
@@ -129,11 +130,13 @@ def featuremaps(model_id: str, options) -> dict:
         )
     if not 0 < options.images <= len(datamodule.splits.x_val):
         raise FeatureMapError(
-            f"--images must be between 1 and {len(datamodule.splits.x_val)} (validation images), got {options.images}"
+            f"--images must be between 1 and {len(datamodule.splits.x_val)} "
+            f"(validation images), got {options.images}"
         )
     say(
         options,
-        f"{model_id} · data: {datamodule.source} · training the {options.train} twin for {epochs} epochs · seed {options.seed}",
+        f"{model_id} · data: {datamodule.source} · training the "
+        f"{options.train} twin for {epochs} epochs · seed {options.seed}",
     )
     trainer_args = {"enable_progress_bar": not options.quiet, "enable_model_summary": False}
     if epochs:
@@ -149,7 +152,10 @@ def featuremaps(model_id: str, options) -> dict:
     images = datamodule.splits.x_val[: options.images]
     maps = conv_activations(lightning_model, keras_model, images, options.layers)
     diffs = max_abs_diff(maps)
-    title = f"{model_id}: first conv layers, {options.train}-trained weights in both twins · data: {datamodule.source}"
+    title = (
+        f"{model_id}: first conv layers, {options.train}-trained "
+        f"weights in both twins · data: {datamodule.source}"
+    )
     png = feature_map_grid(
         images, maps, Path(options.out) / f"{model_id}_featuremaps.png", options.channels, title
     )
@@ -165,7 +171,8 @@ def featuremaps(model_id: str, options) -> dict:
 
 
 def command(args: list[str]) -> int:
-    """``twins featuremaps MODEL --out DIR [--train keras|lightning] [--epochs N] [--images N] [--layers N]``."""
+    """``twins featuremaps MODEL --out DIR [--train keras|lightning] [--epochs N] [--images N]
+    [--layers N]``."""
     from twins.cli.options import model_parser, parse, split_model_id
 
     model_id, rest = split_model_id("featuremaps", args)

@@ -16,14 +16,19 @@ from twins.errors import BadInput
 EXIT_BAD_INPUT = 2
 USAGE = """    twins list [--json]
     twins summary MODEL [--json]
-    twins train MODEL --framework lightning|keras [--seed N] [--json PATH] [--out DIR [--resume]] [--trainer.* ...]
+    twins train MODEL --framework lightning|keras [--seed N] [--json PATH] [--out DIR [--resume]]
+        [--trainer.* ...]
     twins compare MODEL [--epochs N] [--seed N] [--json PATH] [--out DIR] [--quiet]
     twins cluster [--seed N] [--batch-size N] [--scale none|standard] [--json PATH] [--out DIR] [--quiet]
         (Day 2: K-Means twins, DBSCAN, PCA on Iris)
-    twins pictures MODEL --out DIR [--epochs N] [--seed N] [--resume] [--codes N]   (Day 3: autoencoders, DCGAN)
-    twins featuremaps MODEL --out DIR [--train keras|lightning] [--epochs N] [--images N] [--layers N]   (CNN feature maps)
-    twins predict MODEL --image PHOTO [--checkpoint CKPT | --epochs N] [--json PATH]   (classify your own photo)
-    twins bench [--models a,b] [--epochs N] [--offline] [--steps N] [--threads N] [--json PATH] [--out DIR] [--accelerator gpu ...]   (speed)"""
+    twins pictures MODEL --out DIR [--epochs N] [--seed N] [--resume] [--codes N]
+        (Day 3: autoencoders, DCGAN)
+    twins featuremaps MODEL --out DIR [--train keras|lightning] [--epochs N] [--images N] [--layers N]
+        (CNN feature maps)
+    twins predict MODEL --image PHOTO [--checkpoint CKPT | --epochs N] [--json PATH]
+        (classify your own photo)
+    twins bench [--models a,b] [--epochs N] [--offline] [--steps N] [--threads N] [--json PATH] [--out DIR]
+        [--accelerator gpu ...]   (speed)"""
 
 
 class UsageError(BadInput, ValueError):
@@ -70,9 +75,8 @@ def model_parser(command: str, model_id: str, with_trainer: bool = False) -> Arg
     parser.add_argument(
         "--quiet", action="store_true", help="no progress bars or banners (for scripts and CI)"
     )
-    parser.add_class_arguments(
-        model_spec.lightning_class(), "model", skip=set(DATA_GIVEN_ARGUMENTS)
-    )  # given by the datamodule
+    # given by the datamodule
+    parser.add_class_arguments(model_spec.lightning_class(), "model", skip=set(DATA_GIVEN_ARGUMENTS))
     parser.add_class_arguments(model_spec.datamodule_class(), "data", skip={"seed"})
     config = load_config(model_id)
     defaults = {f"model.{k}": v for k, v in config["model"].items()}
@@ -110,8 +114,9 @@ def check_config_registration(parser: ArgumentParser, options) -> None:
     registered = spec(model_id)
     if given.get("lightning") != registered.lightning or given.get("datamodule") != registered.datamodule:
         raise UsageError(
-            f"--config registers {given.get('lightning')} on {given.get('datamodule')}, but {model_id} is "
-            f"{registered.lightning} on {registered.datamodule}: use that model's config (or drop its twins: section)"
+            f"--config registers {given.get('lightning')} on {given.get('datamodule')}, "
+            f"but {model_id} is {registered.lightning} on {registered.datamodule}: "
+            "use that model's config (or drop its twins: section)"
         )
 
 

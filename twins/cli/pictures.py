@@ -133,7 +133,8 @@ def run(model_id, options) -> list[Path]:
         from twins.cli.options import UsageError
 
         raise UsageError(
-            f"'pictures' draws the Day-3 models (fashion_autoencoder, fashion_denoising_ae, mnist_dcgan), not {model_id!r}"
+            "'pictures' draws the Day-3 models "
+            f"(fashion_autoencoder, fashion_denoising_ae, mnist_dcgan), not {model_id!r}"
         )
     for path in paths:
         print(f"picture: {path}")

@@ -4,7 +4,8 @@
     b  equal output shapes                                            ``checks.check_output_shapes``
     c  equal parameter counts, layer by layer                         ``checks.check_parameter_counts``
     d  equal outputs after copying the weights                        ``checks.check_forward``
-    e  equal steps and loss trajectories from equal weights/batches   ``steps.check_one_step``, ``checks.check_trajectory``
+    e  equal steps and loss trajectories from equal weights/batches   ``steps.check_one_step``,
+                                                                      ``checks.check_trajectory``
     f  comparable converged losses over seeds                         ``checks.check_converged``
 
 Each check measures, raises ``ParityError`` naming what differs, and returns its measurement.

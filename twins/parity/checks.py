@@ -47,7 +47,8 @@ def check_output_shapes(
         keras_shape, torch_shape = output_shapes(torch_net, keras_net, net_x)
         if torch_shape != keras_shape:
             raise ParityError(
-                f"{name + ': ' if name else ''}output shapes differ: keras {keras_shape}, lightning {torch_shape}"
+                f"{name + ': ' if name else ''}output shapes differ: "
+                f"keras {keras_shape}, lightning {torch_shape}"
             )
         shapes.append(keras_shape)
     return shapes[0]
@@ -122,7 +123,8 @@ def check_parameter_counts(lightning_model, keras_model, components: tuple[str, 
     explained = sum(extras.values())
     if t["trainable"] - explained != k["trainable"]:
         raise ParityError(
-            f"trainable parameters: keras {k['trainable']}, lightning {t['trainable']} − explained {explained}"
+            f"trainable parameters: keras {k['trainable']}, "
+            f"lightning {t['trainable']} − explained {explained}"
         )
     if t["buffers"] != k["non_trainable"]:
         raise ParityError(
@@ -177,7 +179,8 @@ def check_trajectory(keras_history: dict, lightning_history: dict, rtol: float =
         if not difference <= rtol:
             raise ParityError(
                 f"trajectory: {key} differs by {difference:.3g} (relative) > {rtol:g}: "
-                f"keras {np.round(keras_values, 6).tolist()} vs lightning {np.round(lightning_history[key], 6).tolist()}"
+                f"keras {np.round(keras_values, 6).tolist()} vs "
+                f"lightning {np.round(lightning_history[key], 6).tolist()}"
             )
         worst = max(worst, difference)
     return worst
@@ -200,7 +203,8 @@ def check_converged(keras_losses: list[float], lightning_losses: list[float], ba
     }
     if not all(map(math.isfinite, [*keras_losses, *lightning_losses])) or not gap <= band:
         raise ParityError(
-            f"converged validation loss: keras {keras_mean:.4g} (seeds {np.round(keras_losses, 4).tolist()}), "
+            "converged validation loss: "
+            f"keras {keras_mean:.4g} (seeds {np.round(keras_losses, 4).tolist()}), "
             f"lightning {lightning_mean:.4g} (seeds {np.round(lightning_losses, 4).tolist()}): "
             f"gap {gap:.1%} > band {band:.0%}"
         )

@@ -37,7 +37,7 @@ def keras_gradients_in_torch_layout(keras_model, lightning_model, x, y) -> tuple
     variables = [layer.weights for layer in layers]
     grads = tape.gradient(loss, [v for group in variables for v in group])
     arrays, position = [], 0
-    for (_, layer, _, converter), group in zip(paired_layers(keras_model, lightning_model), variables):
+    for (_, _keras_layer, _, converter), group in zip(paired_layers(keras_model, lightning_model), variables):
         chunk = grads[position : position + len(group)]
         position += len(group)
         arrays += converter.to_torch(
@@ -178,7 +178,8 @@ def check_gan_step(lightning_model, keras_model, x: np.ndarray, y: np.ndarray, r
     missing = [name for name in losses if f"train/{name}" not in logged]
     if missing:
         raise ParityError(
-            f"one GAN step: the Lightning twin's training_step logs no {', '.join(f'train/{m}' for m in missing)}"
+            "one GAN step: the Lightning twin's training_step "
+            f"logs no {', '.join(f'train/{m}' for m in missing)}"
         )
     measured = {
         "loss": max(relative_difference(logged[f"train/{name}"], keras_logs[name]) for name in losses),

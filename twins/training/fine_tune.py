@@ -44,6 +44,7 @@ def fine_tune(
 def with_fine_tuning(
     framework: str, result: RunResult, datamodule, arguments: dict, quiet=False, trainer_args=None
 ) -> RunResult:
-    """``result`` itself, or both phases when ``arguments`` ask for fine-tuning (what ``train_twin`` returns)."""
+    """``result`` itself, or both phases when ``arguments`` ask for fine-tuning (what ``train_twin``
+    returns)."""
     epochs = fine_tune_epochs(arguments)
     return fine_tune(framework, result, datamodule, epochs, quiet, trainer_args) if epochs else result

@@ -38,9 +38,8 @@ class KerasStyleHistory(Logger):
         for name, value in metrics.items():
             stage, _, metric = name.partition("/")
             if stage in ("train", "val") and metric:
-                self.history.setdefault(metric if stage == "train" else f"val_{metric}", []).append(
-                    float(value)
-                )
+                key = metric if stage == "train" else f"val_{metric}"
+                self.history.setdefault(key, []).append(float(value))
 
 
 class EpochTimer(L.Callback):
@@ -89,12 +88,10 @@ def quiet_lightning() -> None:
     warnings.filterwarnings("ignore", ".*number of training batches.*")
     warnings.filterwarnings("ignore", ".*LeafSpec.*")
     warnings.filterwarnings("ignore", ".*exists and is not empty.*")  # resuming into --out
-    warnings.filterwarnings(
-        "ignore", ".*`configure_optimizers` returned `None`.*"
-    )  # K-Means: Lloyd steps, no optimizer
-    warnings.filterwarnings(
-        "ignore", ".*module\\(s\\) in eval mode.*"
-    )  # a frozen base's BatchNorm, in inference mode like Keras'
+    # K-Means: Lloyd steps, no optimizer
+    warnings.filterwarnings("ignore", ".*`configure_optimizers` returned `None`.*")
+    # a frozen base's BatchNorm, in inference mode like Keras'
+    warnings.filterwarnings("ignore", ".*module\\(s\\) in eval mode.*")
 
 
 #: Trainer defaults of the twins: reproducible, and nothing written unless asked for.

@@ -67,9 +67,8 @@ def train_twin(
                 str(directory / "last.ckpt") if resume and (directory / "last.ckpt").exists() else None
             )
         result = fit_lightning(model, datamodule, options, quiet, callbacks=callbacks, ckpt_path=ckpt_path)
-        return with_fine_tuning(
-            framework, result, datamodule, arguments, quiet, trainer_args
-        )  # cats_dogs_transfer's phase 2
+        # and cats_dogs_transfer's phase 2 (fine-tuning) when arguments ask for it
+        return with_fine_tuning(framework, result, datamodule, arguments, quiet, trainer_args)
     from twins.training.fit_keras import fit_keras, seed_keras
 
     seed_keras(seed)

@@ -65,8 +65,8 @@ def paired_layers(keras_model, torch_module):
     if len(keras_layers) != len(torch_modules):
         raise TransferError(
             f"Keras model has {len(keras_layers)} layers with weights "
-            f"({', '.join(type(l).__name__ for l in keras_layers)}), torch module has {len(torch_modules)} "
-            f"({', '.join(type(m).__name__ for m in torch_modules)})"
+            f"({', '.join(type(layer).__name__ for layer in keras_layers)}), "
+            f"torch module has {len(torch_modules)} ({', '.join(type(m).__name__ for m in torch_modules)})"
         )
     pairs = []
     for index, (layer, module) in enumerate(zip(keras_layers, torch_modules)):
