@@ -26,7 +26,8 @@ def test_torch_to_keras_then_back_is_the_identity(model_id):
     for before, after in zip(original, lightning_model.parameters()):
         torch.testing.assert_close(after, before, rtol=0, atol=0)
     x = datamodule.splits.x_val
-    for name, torch_net, keras_net in parity.networks(lightning_model, keras_model, spec(model_id).components):
+    components = spec(model_id).components
+    for name, torch_net, keras_net in parity.networks(lightning_model, keras_model, components):
         net_x = parity.component_input(keras_net, x) if name else x  # a GAN: each network on its own input
         assert parity.forward_max_abs_diff(torch_net, keras_net, net_x) <= tolerance(model_id, "forward")
 
