@@ -258,3 +258,10 @@ def test_keras_history_keys_become_the_lightning_tags():
         "val/accuracy",
         "train/mae",
     ]
+
+
+def test_a_logger_without_its_required_argument_is_one_line(capsys):
+    """Before: 'invalid value for --trainer.logger: "Namespace(class_path=...)"'."""
+    code, _, err = run_cli(capsys, *TRAIN, "--trainer.logger", "CSVLogger")
+    assert code == 2
+    assert err == "twins: error: --trainer.logger CSVLogger needs --trainer.logger.save_dir\n"

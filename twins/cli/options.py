@@ -36,6 +36,10 @@ def one_line(error: BaseException) -> str:
     text = str(error).strip()
     key = re.search(r'Parser key "([^"]+)"', text)
     given = re.search(r"Given value: (.*)", text)
+    needs = re.search(r"class_path '([^']+)':\s*the following arguments are required: ([\w, ]+)", text)
+    if key and needs:  # --trainer.logger CSVLogger without its save_dir
+        missing = ", ".join(f"--{key.group(1)}.{name.strip()}" for name in needs.group(2).split(","))
+        return f"--{key.group(1)} {needs.group(1).rpartition('.')[2]} needs {missing}"
     if key and given:
         return f"invalid value for --{key.group(1)}: {given.group(1).strip()!r}"
     if (
