@@ -10,14 +10,22 @@ import os
 import sys
 
 
+def import_torch() -> None:
+    """torch and torchvision, before anything imports TensorFlow (the reverse order segfaults)."""
+    import torch  # noqa: F401
+    import torchvision  # noqa: F401
+
+
 def import_tensorflow_quietly() -> None:
-    """Import TensorFlow with file descriptor 2 muted: its C++ start-up lines (oneDNN, CUDA
-    stubs) are printed before any log level applies. Import errors still raise."""
+    """Import TensorFlow (after torch and torchvision) with file descriptor 2 muted: its C++
+    start-up lines (oneDNN, CUDA stubs) are printed before any log level applies. Import errors
+    still raise."""
     import warnings
 
     warnings.filterwarnings("ignore", ".*LeafSpec.*")
     if "tensorflow" in sys.modules:
         return
+    import_torch()
     sys.stderr.flush()
     saved = os.dup(2)
     try:

@@ -16,6 +16,14 @@ class OutputError(BadInput, OSError):
     """An output path that cannot be written (one line naming it)."""
 
 
+def umask_mode() -> int:
+    """The mode ``open()`` gives a new file under the process' umask (0o644 under the usual 022):
+    ``mkstemp`` makes its files 0o600, which others on a shared course machine cannot read."""
+    umask = os.umask(0)  # the only portable way to read it: set, then restore at once
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def atomic_write_bytes(path, data: bytes) -> Path:
     path = Path(path)
     try:
@@ -25,6 +33,7 @@ def atomic_write_bytes(path, data: bytes) -> Path:
         raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
     try:
         with os.fdopen(handle, "wb") as stream:
+            os.fchmod(stream.fileno(), umask_mode())
             stream.write(data)
         os.replace(temporary, path)
     except OSError as error:

@@ -11,7 +11,7 @@ import numpy as np
 from twins.io import ensure_writable, write_json
 from twins.models import make_datamodule, make_keras, make_lightning, model_arguments
 from twins.registry import spec
-from twins.training.fit_lightning import seed_lightning
+from twins.training.fit_lightning import log_place, requested_loggers, seed_lightning
 from twins.training.run import train_twin
 
 FRAMEWORKS = ("keras", "lightning")
@@ -102,6 +102,8 @@ def train(model_id, options) -> dict:
     trainer_args.pop("max_epochs", None)
     if options.quiet:
         trainer_args |= {"enable_progress_bar": False, "enable_model_summary": False}
+    user = lightning_logging(trainer_args, options.out) if options.framework == "lightning" else {}
+    trainer_args |= user
     say(
         options,
         f"{model_id} · {options.framework} · data: "
@@ -120,6 +122,7 @@ def train(model_id, options) -> dict:
         checkpoint_dir=options.out,
         resume=options.resume,
         keras_strategy=options.keras_strategy,
+        **twin_logs(options),
     )
     record = {
         "model": model_id,
@@ -132,10 +135,50 @@ def train(model_id, options) -> dict:
         **report,
     }
     if result.is_global_zero:  # under DDP every process runs this; one reports
-        say(options, format_metrics(record))
+        print(format_metrics(record), flush=True)  # the result: printed under --quiet too
+        for line in where_logs_went(user, options, [options.framework]):
+            print(line, flush=True)
         if options.json:
             write_json(options.json, record)
     return record
+
+
+def lightning_logging(trainer_args: dict, out) -> dict:
+    """The user's ``--trainer.logger``/``--trainer.callbacks`` as Trainer arguments, under ``--out``:
+    ``default_root_dir`` (where ``--trainer.logger true`` and a ``ModelCheckpoint`` write) is
+    ``--out`` unless ``--trainer.default_root_dir`` says otherwise, and ``True`` becomes the
+    logger it stands for, so the command can say where it wrote."""
+    root = trainer_args.get("default_root_dir") or out
+    user = {"logger": requested_loggers(trainer_args.get("logger"), root)}
+    user["callbacks"] = list(trainer_args.get("callbacks") or [])
+    return user | ({"default_root_dir": root} if root else {})
+
+
+def twin_logs(options) -> dict:
+    """``train_twin``'s arguments for ``--logger tensorboard|csv``: ``--out/logs``."""
+    if not options.logger:
+        return {}
+    return {"log_format": options.logger, "log_dir": Path(options.out) / "logs"}
+
+
+def where_logs_went(user: dict, options, frameworks) -> list[str]:
+    """One line per place logs or checkpoints were written: the user's loggers and
+    ModelCheckpoints (Lightning twin), then ``--logger``'s folder with the command that shows it."""
+    from lightning.pytorch.callbacks import ModelCheckpoint
+
+    lines = [f"logs ({type(logger).__name__}): {log_place(logger)}" for logger in user.get("logger", [])]
+    lines += [
+        f"checkpoints (ModelCheckpoint): {callback.dirpath}"
+        for callback in user.get("callbacks", [])
+        if isinstance(callback, ModelCheckpoint)
+    ]
+    if options.logger:
+        folder = Path(options.out) / "logs"
+        if options.logger == "tensorboard":
+            lines.append(f"logs (tensorboard): {folder}  — see them with: tensorboard --logdir {folder}")
+        else:
+            lines += [f"logs (csv): {folder / fw / 'metrics.csv'}" for fw in frameworks]
+    return lines
 
 
 def format_metrics(record: dict) -> str:
@@ -167,11 +210,20 @@ def compare(model_id, options) -> dict:
     say(options, f"{model_id} · data: {datamodule.source} · {epochs} epochs · seed {options.seed}")
     report = data_report(options, datamodule)
     results = {}
+    user = lightning_logging(vars(options.trainer), options.out)  # the Lightning twin's loggers and callbacks
     for framework in FRAMEWORKS:
         say(options, f"training the {framework} twin ...")
         trainer_args = {"enable_progress_bar": not options.quiet, "enable_model_summary": False}
         results[framework] = train_twin(
-            framework, model_id, datamodule, arguments, options.seed, epochs, trainer_args, options.quiet
+            framework,
+            model_id,
+            datamodule,
+            arguments,
+            options.seed,
+            epochs,
+            {**trainer_args, **user} if framework == "lightning" else trainer_args,
+            options.quiet,
+            **twin_logs(options),
         )
     diff = transferred_forward_diff(model_id, results["keras"].model, arguments, datamodule.splits.x_test)
     record = {
@@ -198,7 +250,9 @@ def compare(model_id, options) -> dict:
         png = loss_curves(
             results.values(), f"{model_id}: Keras vs Lightning", Path(options.out) / f"{model_id}_loss.png"
         )
-        say(options, f"loss curves: {png}")
+        print(f"loss curves: {png}")  # the files written are named under --quiet too
+    for line in where_logs_went(user, options, FRAMEWORKS):
+        print(line)
     if options.json:
         write_json(options.json, record)
     return record

@@ -13,13 +13,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
-from torch import nn
-
 import numpy as np
 
-from datamodules.torch_adapter import to_keras_layout, to_torch_layout
 from twins.errors import BadInput
+
+# torch is imported where it is used: ``twins featuremaps --help`` loads no framework.
 
 #: Framework names, in the order their rows appear in the grid.
 FRAMEWORKS = ("keras", "lightning")
@@ -29,9 +27,15 @@ class FeatureMapError(BadInput, ValueError):
     """A model without conv layers, or more layers/images than there are (one line)."""
 
 
-def torch_conv_activations(model: nn.Module, x: np.ndarray, layers: int) -> list[np.ndarray]:
-    """Outputs of the first ``layers`` ``Conv2d`` modules of ``model`` — after the ReLU that follows
-    one, like Keras' ``Conv2D(activation="relu")`` — each NHWC ``(n, h, w, channels)``."""
+def torch_conv_activations(model, x: np.ndarray, layers: int) -> list[np.ndarray]:
+    """Outputs of the first ``layers`` ``Conv2d`` modules of ``model`` (an ``nn.Module``) — after
+    the ReLU that follows one, like Keras' ``Conv2D(activation="relu")`` — each NHWC
+    ``(n, h, w, channels)``."""
+    import torch
+    from torch import nn
+
+    from datamodules.torch_adapter import to_keras_layout, to_torch_layout
+
     leaves = [m for m in model.modules() if not list(m.children())]
     taps = [
         leaves[i + 1] if i + 1 < len(leaves) and isinstance(leaves[i + 1], nn.ReLU) else leaf
@@ -115,6 +119,8 @@ def feature_map_grid(
 
 def featuremaps(model_id: str, options) -> dict:
     """What ``twins featuremaps`` runs: train one twin, copy its weights into the other, draw both."""
+    from torch import nn
+
     from configs import load_config
     from twins.cli.commands import arguments_from, datamodule_from, say
     from twins.models import make_keras, make_lightning
@@ -159,7 +165,7 @@ def featuremaps(model_id: str, options) -> dict:
     png = feature_map_grid(
         images, maps, Path(options.out) / f"{model_id}_featuremaps.png", options.channels, title
     )
-    say(options, f"feature maps: {png}")
+    print(f"feature maps: {png}")  # the file written is named under --quiet too
     print(f"  max |Δ| keras vs lightning per conv layer: {', '.join(f'{d:.3g}' for d in diffs)}")
     return {
         "model": model_id,

@@ -2,8 +2,10 @@
 
     twins list [--json]
     twins summary MODEL [--json]
-    twins train MODEL --framework lightning|keras [--seed N] [--json PATH] [--out DIR [--resume]] [--trainer.* ...]
+    twins train MODEL --framework lightning|keras [--seed N] [--json PATH] [--out DIR [--resume]]
+          [--logger tensorboard|csv] [--trainer.* ...]   (--trainer.*: the Lightning twin)
     twins compare MODEL [--epochs N] [--seed N] [--json PATH] [--out DIR] [--quiet]
+          [--logger tensorboard|csv] [--trainer.logger ...] [--trainer.callbacks+=...]
     twins cluster [--seed N] [--batch-size N] [--scale none|standard] [--json PATH] [--out DIR] [--quiet]
         (Day 2: K-Means twins, DBSCAN, PCA on Iris)
     twins pictures MODEL --out DIR [--epochs N] [--seed N] [--resume] [--codes N]   (Day 3: autoencoders, DCGAN)
@@ -12,7 +14,12 @@
     twins bench [--models a,b] [--epochs N] [--offline] [--steps N] [--threads N] [--json PATH] [--out DIR] [--accelerator gpu ...]   (speed)
 
 ``--model.*`` and ``--data.*`` override the config (``configs/MODEL.yaml``) for both twins;
-``--trainer.*`` takes every ``lightning.Trainer`` argument (jsonargparse, LightningCLI style).
+``--trainer.*`` takes every ``lightning.Trainer`` argument (jsonargparse, LightningCLI style:
+``--trainer.logger CSVLogger --trainer.logger.save_dir DIR``, ``--trainer.callbacks+=EarlyStopping
+--trainer.callbacks.monitor val/loss``). ``--logger tensorboard|csv`` writes both twins' epoch
+curves under ``--out DIR/logs`` with the same tags. ``--quiet`` (every command): no progress bars
+or banners, the result and the files written still printed; ``--json`` for machines.
+``twins COMMAND [MODEL] --help`` lists a command's options (and the model's).
 Bad input ends with one line ``twins: error: ...`` and exit status 2 (``TWINS_DEBUG=1`` shows
 the traceback).
 """
@@ -24,13 +31,13 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
-import torch  # noqa: E402,F401  - torch and torchvision before TensorFlow, always
-import torchvision  # noqa: E402,F401
-from jsonargparse import ArgumentParser  # noqa: E402
+# Nothing here imports torch or TensorFlow: ``--help`` and ``list`` answer at once; ``main`` loads
+# the frameworks (torch first) for the commands that need them.
+from jsonargparse import ArgumentParser
 
 from twins.cli.options import EXIT_BAD_INPUT, UsageError, check_keras_options, model_parser, one_line, parse, split_model_id  # noqa: E402
 from twins.errors import BadInput  # noqa: E402
-from twins.frameworks import import_tensorflow_quietly  # noqa: E402
+from twins.frameworks import import_tensorflow_quietly, import_torch
 
 
 # --- commands ------------------------------------------------------------------------------------
@@ -38,6 +45,9 @@ from twins.frameworks import import_tensorflow_quietly  # noqa: E402
 def cmd_list(args: list[str]) -> int:
     parser = ArgumentParser(prog="twins list", exit_on_error=False)
     parser.add_argument("--json", action="store_true", help="print {\"models\": [...]} as JSON")
+    parser.add_argument(
+        "--quiet", action="store_true", help="accepted by every command; the list is the result"
+    )
     options = parse(parser, args)
     from twins.registry import model_ids
 
@@ -52,28 +62,27 @@ def cmd_list(args: list[str]) -> int:
 
 
 def cmd_summary(args: list[str]) -> int:
-    from twins.cli.commands import summary
-
     model_id, rest = split_model_id("summary", args)
     parser = model_parser("summary", model_id)
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     options = parse(parser, rest)
+    from twins.cli.commands import summary
+
     summary(model_id, options)
     return 0
 
 
 def cmd_train(args: list[str]) -> int:
-    from twins.cli.commands import train
-
     model_id, rest = split_model_id("train", args)
     parser = model_parser("train", model_id, with_trainer=True)
-    parser.add_argument("--framework", choices=["lightning", "keras"], required=True)
+    parser.add_argument("--framework", choices=["lightning", "keras"], required=True, help="the twin to train")
     parser.add_argument("--json", type=str | None, default=None, help="write the result as JSON to this path")
     parser.add_argument("--epochs", type=int | None, default=None, help="shorthand for --trainer.max_epochs")
     parser.add_argument("--out", type=str | None, default=None, help="folder for checkpoints (saved every epoch)")
     parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --out")
     parser.add_argument("--keras_strategy", choices=["none", "mirrored"], default="none",
                         help="Keras only: train under tf.distribute.MirroredStrategy")
+    add_logger_option(parser)
     options = parse(parser, rest)
     if options.resume and not options.out:
         raise UsageError("--resume needs --out, the folder of the checkpoints to resume from")
@@ -81,26 +90,59 @@ def cmd_train(args: list[str]) -> int:
         check_keras_options(parser, options)
     elif options.keras_strategy != "none":
         raise UsageError("--keras_strategy applies to --framework keras only")
-    train(model_id, options)
+    check_logger_option(options)
+    from twins.cli.commands import train
+
+    train(model_id, built(parser, options))
     return 0
 
 
 def cmd_compare(args: list[str]) -> int:
+    model_id, rest = split_model_id("compare", args)
+    parser = model_parser("compare", model_id, with_trainer=COMPARE_TRAINER_OPTIONS)
+    parser.add_argument("--epochs", type=int | None, default=None, help="epochs for both twins (default: the config's)")
+    parser.add_argument(
+        "--out", type=str | None, default=None, help="folder for the loss-curve PNG (and --logger's logs)"
+    )
+    parser.add_argument("--json", type=str | None, default=None, help="write the result as JSON to this path")
+    add_logger_option(parser)
+    options = parse(parser, rest)
+    check_logger_option(options)
     from twins.cli.commands import compare
 
-    model_id, rest = split_model_id("compare", args)
-    parser = model_parser("compare", model_id)
-    parser.add_argument("--epochs", type=int | None, default=None, help="epochs for both twins (default: the config's)")
-    parser.add_argument("--out", type=str | None, default=None, help="folder for the loss-curve PNG")
-    parser.add_argument("--json", type=str | None, default=None, help="write the result as JSON to this path")
-    options = parse(parser, rest)
-    compare(model_id, options)
+    compare(model_id, built(parser, options))
     return 0
 
 
-def cmd_cluster(args: list[str]) -> int:
-    from twins.cli.cluster import run
+#: The ``--trainer.*`` options of ``compare`` (its Lightning twin's loggers and callbacks; the epochs
+#: are ``--epochs``, the same for both twins).
+COMPARE_TRAINER_OPTIONS = ("logger", "callbacks")
 
+
+def add_logger_option(parser) -> None:
+    parser.add_argument(
+        "--logger",
+        choices=["tensorboard", "csv"],
+        default=None,
+        help="write the epoch curves of the twins to --out/logs/<framework>/ under the same tags "
+        "(train/loss, val/accuracy, ...): 'tensorboard --logdir OUT/logs' overlays them",
+    )
+
+
+def check_logger_option(options) -> None:
+    if options.logger and not options.out:
+        raise UsageError(f"--logger {options.logger} needs --out DIR, the folder the logs are written under")
+
+
+def built(parser, options):
+    """``options`` with every class given by name (``--trainer.logger TensorBoardLogger``,
+    ``--trainer.callbacks+=EarlyStopping``, ...) instantiated from its class_path/init_args, as
+    LightningCLI does; ``--model.*``/``--data.*`` stay values (the twins are built from them)."""
+    instantiate = getattr(parser, "instantiate", None) or parser.instantiate_classes
+    return instantiate(options)
+
+
+def cmd_cluster(args: list[str]) -> int:
     parser = ArgumentParser(prog="twins cluster", exit_on_error=False, description="the course's clustering workflow on Iris")
     parser.add_argument("--seed", type=int, default=0, help="seed of the K-Means initial centroids")
     parser.add_argument("--batch-size", type=int, default=32, help="points per Lloyd batch of the K-Means twins")
@@ -113,13 +155,14 @@ def cmd_cluster(args: list[str]) -> int:
         help="none: the raw measurements in cm, as the course clusters them; standard: standard-scaled",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress lines; the results are printed")
-    run(parse(parser, args))
+    options = parse(parser, args)
+    from twins.cli.cluster import run
+
+    run(options)
     return 0
 
 
 def cmd_bench(args: list[str]) -> int:
-    from twins.bench.runner import bench
-
     parser = ArgumentParser(prog="twins bench", exit_on_error=False,
                             description="Lightning vs Keras vs a bare PyTorch loop, seconds per training epoch")
     parser.add_argument("--models", type=str | None, default=None, help="comma-separated ids (default: all)")
@@ -146,20 +189,23 @@ def cmd_bench(args: list[str]) -> int:
             raise UsageError(f"--{flag} must be at least 1")
     if options.epochs < 2:
         raise UsageError("--epochs must be at least 2: the first epoch is the warm-up")
+    from twins.bench.runner import bench
+
     bench(options)
     return 0
 
 
 def cmd_pictures(args: list[str]) -> int:
-    from twins.cli.pictures import run
-
     model_id, rest = split_model_id("pictures", args)
     parser = model_parser("pictures", model_id)
     parser.add_argument("--out", type=str, required=True, help="folder for the pictures (and the DCGAN's checkpoints)")
     parser.add_argument("--epochs", type=int | None, default=None, help="epochs for both twins (default: the config's)")
     parser.add_argument("--resume", action="store_true", help="DCGAN: continue from the checkpoints in --out")
     parser.add_argument("--codes", type=int, default=2000, help="autoencoders: test images whose codes are mapped to 2-D")
-    run(model_id, parse(parser, rest))
+    options = parse(parser, rest)
+    from twins.cli.pictures import run
+
+    run(model_id, options)
     return 0
 
 
@@ -182,9 +228,14 @@ COMMANDS = {
 
 
 def needs_tensorflow(args: list[str]) -> bool:
-    """Everything but ``list`` and Lightning-only training touches a Keras twin."""
+    """Everything but ``list``, help and Lightning-only training touches a Keras twin."""
     lightning_only = args[0] == "train" and "keras" not in args
-    return args[0] != "list" and not lightning_only
+    return needs_torch(args) and not lightning_only
+
+
+def needs_torch(args: list[str]) -> bool:
+    """``list`` and every ``--help`` read the configs and the source only (no framework)."""
+    return args[0] != "list" and not any(a in ("-h", "--help") for a in args[1:])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -195,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args[0] not in COMMANDS:
             raise UsageError(f"unknown command {args[0]!r}; use one of: {', '.join(COMMANDS)}")
+        if needs_torch(args):
+            import_torch()  # before TensorFlow, always (the reverse order segfaults)
         if needs_tensorflow(args):
             import_tensorflow_quietly()
         return COMMANDS[args[0]](args[1:])

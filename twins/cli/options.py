@@ -17,8 +17,9 @@ EXIT_BAD_INPUT = 2
 USAGE = """    twins list [--json]
     twins summary MODEL [--json]
     twins train MODEL --framework lightning|keras [--seed N] [--json PATH] [--out DIR [--resume]]
-        [--trainer.* ...]
+        [--logger tensorboard|csv] [--trainer.* ...]   (--trainer.*: the Lightning twin)
     twins compare MODEL [--epochs N] [--seed N] [--json PATH] [--out DIR] [--quiet]
+        [--logger tensorboard|csv] [--trainer.logger ...] [--trainer.callbacks+=...]
     twins cluster [--seed N] [--batch-size N] [--scale none|standard] [--json PATH] [--out DIR] [--quiet]
         (Day 2: K-Means twins, DBSCAN, PCA on Iris)
     twins pictures MODEL --out DIR [--epochs N] [--seed N] [--resume] [--codes N]
@@ -40,6 +41,10 @@ def one_line(error: BaseException) -> str:
     text = str(error).strip()
     key = re.search(r'Parser key "([^"]+)"', text)
     given = re.search(r"Given value: (.*)", text)
+    needs = re.search(r"class_path '([^']+)':\s*the following arguments are required: ([\w, ]+)", text)
+    if key and needs:  # --trainer.logger CSVLogger without its save_dir
+        missing = ", ".join(f"--{key.group(1)}.{name.strip()}" for name in needs.group(2).split(","))
+        return f"--{key.group(1)} {needs.group(1).rpartition('.')[2]} needs {missing}"
     if key and given:
         return f"invalid value for --{key.group(1)}: {given.group(1).strip()!r}"
     if (
@@ -59,12 +64,16 @@ def one_line(error: BaseException) -> str:
 # --- parsers -------------------------------------------------------------------------------------
 
 
-def model_parser(command: str, model_id: str, with_trainer: bool = False) -> ArgumentParser:
-    """Options of ``command MODEL``: the model's config sections as ``--model.*``/``--data.*``."""
-    from twins.registry import DATA_GIVEN_ARGUMENTS, spec
+def model_parser(command: str, model_id: str | None, with_trainer=False) -> ArgumentParser:
+    """Options of ``command MODEL``: the model's config sections as ``--model.*``/``--data.*``
+    (``with_trainer``: ``--trainer.*``, every ``lightning.Trainer`` argument, or a tuple of names).
 
-    model_spec = spec(model_id)
-    parser = ArgumentParser(prog=f"twins {command} {model_id}", exit_on_error=False, description=USAGE)
+    Those sections come from the model's classes and are added by ``parse`` for a real parse
+    only: ``--help`` reads them from the source (``twins.cli.usage``), without importing torch.
+    ``model_id`` is None for ``twins COMMAND --help`` without a model.
+    """
+    prog = " ".join(["twins", command, *([model_id] if model_id else [])])
+    parser = ArgumentParser(prog=prog, exit_on_error=False, description=USAGE)
     parser.add_argument(
         "--config", action=ActionConfigFile, help="a YAML file with model/data/trainer sections"
     )
@@ -73,30 +82,54 @@ def model_parser(command: str, model_id: str, with_trainer: bool = False) -> Arg
     parser.add_argument("--parity", type=dict | None, default=None, help=SUPPRESS)
     parser.add_argument("--seed", type=int, default=0, help="seed of initialisation and batch shuffling")
     parser.add_argument(
-        "--quiet", action="store_true", help="no progress bars or banners (for scripts and CI)"
+        "--quiet",
+        action="store_true",
+        help="no progress bars or banners; the result and the files written are still printed",
     )
-    # given by the datamodule
-    parser.add_class_arguments(model_spec.lightning_class(), "model", skip=set(DATA_GIVEN_ARGUMENTS))
-    parser.add_class_arguments(model_spec.datamodule_class(), "data", skip={"seed"})
+    parser.model_id = model_id  # for check_config_registration and the help
+    parser.takes_model, parser.trainer_options = True, with_trainer
+    return parser
+
+
+def add_model_sections(parser: ArgumentParser) -> None:
+    """``--model.*``, ``--data.*`` (and ``--trainer.*``) of ``parser.model_id``, from its classes
+    (imported: torch, Lightning). Not instantiated by ``parser.instantiate_classes``: the twins are
+    built from them later; only the classes given inside ``--trainer.*`` (loggers, callbacks) are."""
+    from twins.registry import DATA_GIVEN_ARGUMENTS, spec
+
+    model_id, with_trainer = parser.model_id, parser.trainer_options
+    model_spec = spec(model_id)
+    # input_dim/input_shape/vocab_size are given by the datamodule
+    parser.add_class_arguments(
+        model_spec.lightning_class(), "model", skip=set(DATA_GIVEN_ARGUMENTS), instantiate=False
+    )
+    parser.add_class_arguments(model_spec.datamodule_class(), "data", skip={"seed"}, instantiate=False)
     config = load_config(model_id)
     defaults = {f"model.{k}": v for k, v in config["model"].items()}
     defaults |= {f"data.{k}": v for k, v in config["data"].items()}
     if with_trainer:
+        import inspect
+
         from lightning import Trainer
 
         from twins.training.fit_lightning import TRAINER_DEFAULTS
 
-        parser.add_class_arguments(Trainer, "trainer", instantiate=False)
-        defaults |= {f"trainer.{k}": v for k, v in {**TRAINER_DEFAULTS, **config["trainer"]}.items()}
+        names = set(inspect.signature(Trainer.__init__).parameters) - {"self"}
+        skip = set() if with_trainer is True else names - set(with_trainer)
+        parser.add_class_arguments(Trainer, "trainer", instantiate=False, skip=skip)
+        trainer_defaults = {**TRAINER_DEFAULTS, **config["trainer"]}
+        defaults |= {f"trainer.{k}": v for k, v in trainer_defaults.items() if k not in skip}
     parser.set_defaults(defaults)
-    parser.model_id = model_id  # for check_config_registration
-    return parser
 
 
 def parse(parser: ArgumentParser, args: list[str]):
     if any(a in ("-h", "--help") for a in args):
-        parser.print_help()
+        from twins.cli.usage import format_help
+
+        print(format_help(parser, USAGE))
         raise SystemExit(0)
+    if getattr(parser, "model_id", None):
+        add_model_sections(parser)
     options = parser.parse_args(args)
     check_config_registration(parser, options)
     return options
@@ -120,10 +153,13 @@ def check_config_registration(parser: ArgumentParser, options) -> None:
         )
 
 
-def split_model_id(command: str, args: list[str]) -> tuple[str, list[str]]:
+def split_model_id(command: str, args: list[str]) -> tuple[str | None, list[str]]:
+    """``(model id, the rest)``; ``(None, args)`` for ``twins COMMAND --help`` without a model."""
     from twins.registry import check_model_id
 
     if not args or args[0].startswith("-"):
+        if any(a in ("-h", "--help") for a in args):
+            return None, args
         raise UsageError(f"'{command}' needs a model id (see 'twins list')")
     return check_model_id(args[0]), args[1:]
 

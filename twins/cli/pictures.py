@@ -124,7 +124,8 @@ def run(model_id, options) -> list[Path]:
     datamodule = make_datamodule(model_id, options.seed, **vars(options.data))
     arguments = model_arguments(model_id, datamodule, **vars(options.model))
     options.epochs = options.epochs or load_config(model_id)["trainer"]["max_epochs"]
-    print(f"{model_id} · data: {datamodule.source} · {options.epochs} epochs · seed {options.seed}")
+    if not options.quiet:  # the banner; the results and pictures are printed either way
+        print(f"{model_id} · data: {datamodule.source} · {options.epochs} epochs · seed {options.seed}")
     if model_id == "mnist_dcgan":
         paths = gan_pictures(model_id, datamodule, arguments, options)
     elif model_id in ("fashion_autoencoder", "fashion_denoising_ae"):

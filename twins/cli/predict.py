@@ -19,11 +19,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
-
 import numpy as np
 
-from datamodules.torch_adapter import to_torch_layout
 from twins.errors import BadInput
 
 FRAMEWORKS = ("keras", "lightning")
@@ -53,6 +50,10 @@ def load_photo(path, height: int = 28, width: int = 28) -> np.ndarray:
 
 def probabilities(lightning_model, keras_model, x: np.ndarray) -> dict[str, np.ndarray]:
     """``{"keras": p, "lightning": p}``: each twin's class probabilities of the one image ``x``."""
+    import torch  # here, not at the top: ``twins predict --help`` loads no framework
+
+    from datamodules.torch_adapter import to_torch_layout
+
     with torch.no_grad():
         lightning = lightning_model.eval().keras_output(to_torch_layout(x)).numpy()[0]
     return {"keras": np.asarray(keras_model(x, training=False))[0], "lightning": lightning}

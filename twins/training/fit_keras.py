@@ -100,6 +100,59 @@ class RandomStateBackup(keras.callbacks.Callback):
         self._path(epoch - 1).unlink(missing_ok=True)
 
 
+def lightning_tag(key: str) -> str:
+    """The Lightning twin's name of a Keras history key: ``loss`` -> ``train/loss``,
+    ``val_accuracy`` -> ``val/accuracy``."""
+    return f"val/{key[len('val_') :]}" if key.startswith("val_") else f"train/{key}"
+
+
+class LightningTagsTensorBoard(keras.callbacks.TensorBoard):
+    """``--logger tensorboard``: Keras' TensorBoard callback writing the Lightning twin's tags
+    (``train/loss``, ``val/accuracy``, ...) at step = epoch into ONE run folder, ``log_dir``
+    (Keras' own writes ``epoch_loss`` into ``train/`` and ``validation/`` sub-runs), so that
+    ``tensorboard --logdir`` overlays the twins tag for tag. Validation values are written at the
+    epoch's end with the training values, as Lightning's logger receives them."""
+
+    def __init__(self, log_dir):
+        super().__init__(log_dir=str(log_dir), write_graph=False)
+
+    def set_model(self, model):
+        super().set_model(model)
+        self._train_dir = self.log_dir  # the one writer of this run
+
+    def on_test_begin(self, logs=None):
+        pass  # no validation sub-run (the parent opens one and writes evaluation_*_vs_iterations)
+
+    def on_test_end(self, logs=None):
+        pass
+
+    def _log_epoch_metrics(self, epoch, logs):  # the parent's hook for the epoch's values
+        with self._train_writer.as_default():
+            for key, value in (logs or {}).items():
+                self.summary.scalar(lightning_tag(key), value, step=epoch)
+
+
+class LightningTagsCSVLogger(keras.callbacks.CSVLogger):
+    """``--logger csv``: Keras' ``CSVLogger`` with the Lightning twin's column names, one row per
+    epoch: ``epoch,train/accuracy,train/loss,val/accuracy,val/loss`` (what the Lightning twin's
+    ``EpochCSVLogger`` writes)."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        renamed = {lightning_tag(k): v for k, v in (logs or {}).items()}
+        if self.keys is None:  # the parent would add a val_<key> column for each key without val_
+            self.keys = sorted(renamed)
+        super().on_epoch_end(epoch, renamed)
+
+
+def twin_log_callback(kind: str, save_dir, append=False) -> keras.callbacks.Callback:
+    """The Keras twin's logger of ``--logger tensorboard|csv``, writing into ``save_dir/keras``."""
+    folder = Path(save_dir) / "keras"
+    if kind == "tensorboard":
+        return LightningTagsTensorBoard(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return LightningTagsCSVLogger(str(folder / "metrics.csv"), append=append)
+
+
 def seed_keras(seed: int) -> None:
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from twins.models import make_keras, make_lightning
 from twins.training.fine_tune import with_fine_tuning
-from twins.training.fit_lightning import fit_lightning, seed_lightning
+from twins.training.fit_lightning import fit_lightning, seed_lightning, twin_logger
 from twins.training.run_result import RunResult
 
 
@@ -43,6 +43,8 @@ def train_twin(
     resume=False,
     callbacks=(),
     keras_strategy=None,
+    log_format=None,
+    log_dir=None,
 ) -> RunResult:
     """Seed, build and train one twin from its config arguments (what ``twins train`` runs).
 
@@ -51,7 +53,12 @@ def train_twin(
     ``resume=True`` continues from there, else starts afresh. ``callbacks``: of the twin's framework.
     ``keras_strategy="mirrored"`` builds and trains the Keras twin under
     ``tf.distribute.MirroredStrategy`` (every local GPU, or the CPU).
+    ``log_format="tensorboard"|"csv"``: the epoch curves under ``log_dir/<framework>/`` with the
+    Lightning twin's tags for both twins (``--logger``); a fresh run replaces that folder, a
+    resumed one appends to it.
     """
+    if log_format and not resume:
+        shutil.rmtree(Path(log_dir) / framework, ignore_errors=True)
     if framework == "lightning":
         seed_lightning(seed)
         model = make_lightning(model_id, arguments)
@@ -66,10 +73,13 @@ def train_twin(
             ckpt_path = (
                 str(directory / "last.ckpt") if resume and (directory / "last.ckpt").exists() else None
             )
-        result = fit_lightning(model, datamodule, options, quiet, callbacks=callbacks, ckpt_path=ckpt_path)
+        loggers = [twin_logger(log_format, log_dir, append=resume)] if log_format else []
+        result = fit_lightning(
+            model, datamodule, options, quiet, callbacks=callbacks, ckpt_path=ckpt_path, loggers=loggers
+        )
         # and cats_dogs_transfer's phase 2 (fine-tuning) when arguments ask for it
         return with_fine_tuning(framework, result, datamodule, arguments, quiet, trainer_args)
-    from twins.training.fit_keras import fit_keras, seed_keras
+    from twins.training.fit_keras import fit_keras, seed_keras, twin_log_callback
 
     seed_keras(seed)
     backup_dir = Path(checkpoint_dir) / "keras" if checkpoint_dir else None
@@ -77,6 +87,8 @@ def train_twin(
         shutil.rmtree(backup_dir, ignore_errors=True)
     with keras_distribution(keras_strategy):
         model = make_keras(model_id, arguments)
+    if log_format:
+        callbacks = [*callbacks, twin_log_callback(log_format, log_dir, append=resume)]
     result = fit_keras(model, datamodule, epochs, quiet, callbacks, backup_dir=backup_dir)
     if checkpoint_dir:
         from twins.io import atomic_target
