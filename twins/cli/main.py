@@ -8,10 +8,14 @@
           [--logger tensorboard|csv] [--trainer.logger ...] [--trainer.callbacks+=...]
     twins cluster [--seed N] [--batch-size N] [--scale none|standard] [--json PATH] [--out DIR] [--quiet]
         (Day 2: K-Means twins, DBSCAN, PCA on Iris)
-    twins pictures MODEL --out DIR [--epochs N] [--seed N] [--resume] [--codes N]   (Day 3: autoencoders, DCGAN)
-    twins featuremaps MODEL --out DIR [--train keras|lightning] [--epochs N] [--images N] [--layers N]   (CNN feature maps)
-    twins predict MODEL --image PHOTO [--checkpoint CKPT | --epochs N] [--json PATH]   (classify your own photo)
-    twins bench [--models a,b] [--epochs N] [--offline] [--steps N] [--threads N] [--json PATH] [--out DIR] [--accelerator gpu ...]   (speed)
+    twins pictures MODEL --out DIR [--epochs N] [--seed N] [--resume] [--codes N]
+        (Day 3: autoencoders, DCGAN)
+    twins featuremaps MODEL --out DIR [--train keras|lightning] [--epochs N] [--images N] [--layers N]
+        (CNN feature maps)
+    twins predict MODEL --image PHOTO [--checkpoint CKPT | --epochs N] [--json PATH]
+        (classify your own photo)
+    twins bench [--models a,b] [--epochs N] [--offline] [--steps N] [--threads N] [--json PATH] [--out DIR]
+          [--accelerator gpu ...]   (speed)
 
 ``--model.*`` and ``--data.*`` override the config (``configs/MODEL.yaml``) for both twins;
 ``--trainer.*`` takes every ``lightning.Trainer`` argument (jsonargparse, LightningCLI style:
@@ -23,6 +27,7 @@ or banners, the result and the files written still printed; ``--json`` for machi
 Bad input ends with one line ``twins: error: ...`` and exit status 2 (``TWINS_DEBUG=1`` shows
 the traceback).
 """
+
 from __future__ import annotations
 
 import os
@@ -35,16 +40,24 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 # the frameworks (torch first) for the commands that need them.
 from jsonargparse import ArgumentParser
 
-from twins.cli.options import EXIT_BAD_INPUT, UsageError, check_keras_options, model_parser, one_line, parse, split_model_id  # noqa: E402
-from twins.errors import BadInput  # noqa: E402
+from twins.cli.options import (
+    EXIT_BAD_INPUT,
+    UsageError,
+    check_keras_options,
+    model_parser,
+    one_line,
+    parse,
+    split_model_id,
+)
+from twins.errors import BadInput
 from twins.frameworks import import_tensorflow_quietly, import_torch
-
 
 # --- commands ------------------------------------------------------------------------------------
 
+
 def cmd_list(args: list[str]) -> int:
     parser = ArgumentParser(prog="twins list", exit_on_error=False)
-    parser.add_argument("--json", action="store_true", help="print {\"models\": [...]} as JSON")
+    parser.add_argument("--json", action="store_true", help='print {"models": [...]} as JSON')
     parser.add_argument(
         "--quiet", action="store_true", help="accepted by every command; the list is the result"
     )
@@ -75,13 +88,21 @@ def cmd_summary(args: list[str]) -> int:
 def cmd_train(args: list[str]) -> int:
     model_id, rest = split_model_id("train", args)
     parser = model_parser("train", model_id, with_trainer=True)
-    parser.add_argument("--framework", choices=["lightning", "keras"], required=True, help="the twin to train")
+    parser.add_argument(
+        "--framework", choices=["lightning", "keras"], required=True, help="the twin to train"
+    )
     parser.add_argument("--json", type=str | None, default=None, help="write the result as JSON to this path")
     parser.add_argument("--epochs", type=int | None, default=None, help="shorthand for --trainer.max_epochs")
-    parser.add_argument("--out", type=str | None, default=None, help="folder for checkpoints (saved every epoch)")
+    parser.add_argument(
+        "--out", type=str | None, default=None, help="folder for checkpoints (saved every epoch)"
+    )
     parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --out")
-    parser.add_argument("--keras_strategy", choices=["none", "mirrored"], default="none",
-                        help="Keras only: train under tf.distribute.MirroredStrategy")
+    parser.add_argument(
+        "--keras_strategy",
+        choices=["none", "mirrored"],
+        default="none",
+        help="Keras only: train under tf.distribute.MirroredStrategy",
+    )
     add_logger_option(parser)
     options = parse(parser, rest)
     if options.resume and not options.out:
@@ -100,7 +121,9 @@ def cmd_train(args: list[str]) -> int:
 def cmd_compare(args: list[str]) -> int:
     model_id, rest = split_model_id("compare", args)
     parser = model_parser("compare", model_id, with_trainer=COMPARE_TRAINER_OPTIONS)
-    parser.add_argument("--epochs", type=int | None, default=None, help="epochs for both twins (default: the config's)")
+    parser.add_argument(
+        "--epochs", type=int | None, default=None, help="epochs for both twins (default: the config's)"
+    )
     parser.add_argument(
         "--out", type=str | None, default=None, help="folder for the loss-curve PNG (and --logger's logs)"
     )
@@ -143,9 +166,13 @@ def built(parser, options):
 
 
 def cmd_cluster(args: list[str]) -> int:
-    parser = ArgumentParser(prog="twins cluster", exit_on_error=False, description="the course's clustering workflow on Iris")
+    parser = ArgumentParser(
+        prog="twins cluster", exit_on_error=False, description="the course's clustering workflow on Iris"
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the K-Means initial centroids")
-    parser.add_argument("--batch-size", type=int, default=32, help="points per Lloyd batch of the K-Means twins")
+    parser.add_argument(
+        "--batch-size", type=int, default=32, help="points per Lloyd batch of the K-Means twins"
+    )
     parser.add_argument("--out", type=str | None, default=None, help="folder for the PNG pictures")
     parser.add_argument("--json", type=str | None, default=None, help="write the scores as JSON to this path")
     parser.add_argument(
@@ -163,25 +190,43 @@ def cmd_cluster(args: list[str]) -> int:
 
 
 def cmd_bench(args: list[str]) -> int:
-    parser = ArgumentParser(prog="twins bench", exit_on_error=False,
-                            description="Lightning vs Keras vs a bare PyTorch loop, seconds per training epoch")
+    parser = ArgumentParser(
+        prog="twins bench",
+        exit_on_error=False,
+        description="Lightning vs Keras vs a bare PyTorch loop, seconds per training epoch",
+    )
     parser.add_argument("--models", type=str | None, default=None, help="comma-separated ids (default: all)")
     parser.add_argument("--epochs", type=int, default=4, help="epochs per measurement; the first is warm-up")
     parser.add_argument("--json", type=str | None, default=None, help="write the report as JSON to this path")
     parser.add_argument("--out", type=str | None, default=None, help="folder for the bar chart PNG")
     parser.add_argument("--accelerator", choices=["cpu", "gpu"], default="cpu")
     parser.add_argument("--devices", type=int, default=1)
-    parser.add_argument("--precision", type=str, default="32-true", help="e.g. bf16-mixed (Lightning and bare torch)")
+    parser.add_argument(
+        "--precision", type=str, default="32-true", help="e.g. bf16-mixed (Lightning and bare torch)"
+    )
     parser.add_argument("--channels_last", action="store_true", help="channels-last memory format (torch)")
     parser.add_argument("--compile", action="store_true", help="torch.compile the module (torch)")
-    parser.add_argument("--profile", choices=["default", "test"], default="default",
-                        help="test: the offline, reduced-size configs of configs/test/ (substitute data)")
-    parser.add_argument("--offline", action="store_true",
-                        help="download datasets use their labelled offline substitute (digits, synthetic, shapes); "
-                             "course architecture and batch size")
-    parser.add_argument("--steps", type=int | None, default=None, help="at most this many training steps per epoch")
-    parser.add_argument("--threads", type=int | None, default=None,
-                        help="CPU threads of every way (torch and TensorFlow alike; default: the frameworks' own)")
+    parser.add_argument(
+        "--profile",
+        choices=["default", "test"],
+        default="default",
+        help="test: the offline, reduced-size configs of configs/test/ (substitute data)",
+    )
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="download datasets use their labelled offline substitute (digits, synthetic, shapes); "
+        "course architecture and batch size",
+    )
+    parser.add_argument(
+        "--steps", type=int | None, default=None, help="at most this many training steps per epoch"
+    )
+    parser.add_argument(
+        "--threads",
+        type=int | None,
+        default=None,
+        help="CPU threads of every way (torch and TensorFlow alike; default: the frameworks' own)",
+    )
     parser.add_argument("--quiet", action="store_true")
     options = parse(parser, args)
     for flag in ("steps", "threads"):
@@ -198,10 +243,16 @@ def cmd_bench(args: list[str]) -> int:
 def cmd_pictures(args: list[str]) -> int:
     model_id, rest = split_model_id("pictures", args)
     parser = model_parser("pictures", model_id)
-    parser.add_argument("--out", type=str, required=True, help="folder for the pictures (and the DCGAN's checkpoints)")
-    parser.add_argument("--epochs", type=int | None, default=None, help="epochs for both twins (default: the config's)")
+    parser.add_argument(
+        "--out", type=str, required=True, help="folder for the pictures (and the DCGAN's checkpoints)"
+    )
+    parser.add_argument(
+        "--epochs", type=int | None, default=None, help="epochs for both twins (default: the config's)"
+    )
     parser.add_argument("--resume", action="store_true", help="DCGAN: continue from the checkpoints in --out")
-    parser.add_argument("--codes", type=int, default=2000, help="autoencoders: test images whose codes are mapped to 2-D")
+    parser.add_argument(
+        "--codes", type=int, default=2000, help="autoencoders: test images whose codes are mapped to 2-D"
+    )
     options = parse(parser, rest)
     from twins.cli.pictures import run
 
@@ -222,8 +273,15 @@ def cmd_predict(args: list[str]) -> int:
 
 
 COMMANDS = {
-    "list": cmd_list, "summary": cmd_summary, "train": cmd_train, "compare": cmd_compare, "bench": cmd_bench,
-    "cluster": cmd_cluster, "pictures": cmd_pictures, "featuremaps": cmd_featuremaps, "predict": cmd_predict,
+    "list": cmd_list,
+    "summary": cmd_summary,
+    "train": cmd_train,
+    "compare": cmd_compare,
+    "bench": cmd_bench,
+    "cluster": cmd_cluster,
+    "pictures": cmd_pictures,
+    "featuremaps": cmd_featuremaps,
+    "predict": cmd_predict,
 }
 
 
@@ -268,4 +326,3 @@ def is_bad_input(error: BaseException) -> bool:
     from datamodules.errors import DataError
 
     return isinstance(error, (BadInput, ArgumentError, DataError))
-
