@@ -1,8 +1,9 @@
 """``ArrayDataModule``: the LightningDataModule every course datamodule derives from.
 
 Subclasses only implement ``load_splits()`` (numpy, seeded). This class turns the splits into
-torch ``DataLoader``s (``torch_adapter``); ``keras_adapter.keras_batches`` turns the very same
-splits and batch orders into a Keras ``PyDataset``.
+torch ``DataLoader``s (``torch_adapter.batch_loader``); ``keras_adapter.keras_train_data`` and
+``keras_eval_data`` turn the very same splits and batch orders into ``tf.data.Dataset``s for
+Keras' ``fit``/``evaluate``.
 """
 
 from __future__ import annotations
