@@ -71,7 +71,7 @@ def test_a_file_where_a_folder_is_needed_is_named_not_a_probe(capsys, tmp_path, 
     target = regular / "sub" / ("run.json" if option == "--json" else "run")
     code, _, err = run_cli(capsys, "compare", "fashion_mlp", "--epochs", "1", option, target)
     assert code == 2 and ".probe" not in err
-    assert err == f"twins: error: cannot write {option} {target}: {regular} is a file, not a folder\n"
+    assert err == f"twins: error: cannot write {target} ({option}): {regular} is a file, not a folder\n"
 
 
 def test_a_json_path_that_is_a_folder_is_named_so(capsys, tmp_path):

@@ -82,7 +82,7 @@ def atomic_target(path):
 
 def check_folder(folder: Path, name: str) -> None:
     """``folder`` exists or can be made: its nearest existing ancestor is a folder this process
-    may write into. ``name`` is how messages call the output (``--json run/result.json``)."""
+    may write into. ``name`` is how messages call the output (``run/result.json (--json)``)."""
     nearest = nearest_existing(folder)
     if not nearest.is_dir():
         raise OutputError(f"cannot write {name}: {nearest} is a file, not a folder")
@@ -96,10 +96,11 @@ def ensure_writable(path, option: str = "") -> None:
     if path is None:
         return
     path = Path(path)
-    name = f"{option} {path}".strip()
     if path.is_dir():
-        raise OutputError(f"{name} is a folder, not a file; give the path of a file to write")
-    check_folder(path.parent, name)
+        raise OutputError(
+            f"{option} {path} is a folder, not a file; give the path of a file to write".strip()
+        )
+    check_folder(path.parent, f"{path} ({option})" if option else str(path))
 
 
 def ensure_folder(path, option: str = "--out") -> None:
@@ -109,7 +110,7 @@ def ensure_folder(path, option: str = "--out") -> None:
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise OutputError(f"{option} {path} is a file, not a folder; give a folder (it is made if missing)")
-    check_folder(path, f"{option} {path}")
+    check_folder(path, f"{path} ({option})")
 
 
 def write_json(path, record: dict) -> Path:
