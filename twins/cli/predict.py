@@ -3,7 +3,9 @@
 The course photographs a piece of clothing and feeds it to its classifier after making it look
 like a Fashion-MNIST image: ``load_photo`` converts to grey, resizes to the model's input size
 (28×28), inverts (Fashion-MNIST garments are light on a black background; a photo shows a dark
-garment on a light background) and scales by 1/255.
+garment on a light background) and scales by 1/255. Before that it makes any file a photo as the
+course's is: upright (the EXIF orientation a phone records), a transparent background on white, and
+8-bit grey by the file's bit depth (``grey_8bit``). ``--show-input PNG`` writes what the twins see.
 
 Weights, decided explicitly:
 
