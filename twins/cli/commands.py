@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from twins.io import ensure_writable, write_json
+from twins.io import ensure_folder, ensure_writable, write_json
 from twins.models import make_datamodule, make_keras, make_lightning, model_arguments
 from twins.registry import spec
 from twins.training.fit_lightning import log_place, requested_loggers, seed_lightning
@@ -92,9 +92,22 @@ def print_summary(record: dict) -> None:
 # --- train ---------------------------------------------------------------------------------------
 
 
+def check_outputs(options) -> None:
+    """``--json`` and ``--out`` can be written, checked before any work and creating nothing (a run
+    that fails leaves no empty folder); ``--resume`` into an ``--out`` that does not exist says so."""
+    ensure_writable(options.json, "--json")
+    ensure_folder(options.out, "--out")
+    if getattr(options, "resume", False) and not Path(options.out).exists():
+        print(
+            f"twins: notice: --resume: --out {options.out} does not exist, so there is nothing to resume; "
+            "training from scratch",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
 def train(model_id, options) -> dict:
-    ensure_writable(options.json)
-    ensure_writable(options.out and Path(options.out) / "last")
+    check_outputs(options)
     datamodule = datamodule_from(model_id, options)
     arguments = arguments_from(model_id, datamodule, options)
     trainer_args = dict(vars(options.trainer))
@@ -202,8 +215,7 @@ def transferred_forward_diff(model_id, keras_model, arguments, x: np.ndarray) ->
 
 
 def compare(model_id, options) -> dict:
-    ensure_writable(options.json)
-    ensure_writable(options.out and Path(options.out) / "plot")
+    check_outputs(options)
     datamodule = datamodule_from(model_id, options)
     arguments = arguments_from(model_id, datamodule, options)
     epochs = options.epochs or spec(model_id).config()["trainer"]["max_epochs"]
