@@ -103,3 +103,24 @@ def test_resume_into_an_out_that_does_not_exist_says_so(capsys, tmp_path):
         "training from scratch\n"
     ) in err
     assert (out / "lightning" / "last.ckpt").is_file()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["featuremaps", "mnist_cnn", "--epochs", "1"],
+        ["pictures", "fashion_autoencoder", "--epochs", "1"],
+        ["cluster"],
+    ],
+    ids=["featuremaps", "pictures", "cluster"],
+)
+def test_an_out_that_is_a_file_is_refused_before_any_training(tmp_path, capsys, command):
+    """``featuremaps``, ``pictures`` and ``cluster`` check ``--out`` first: a file in its place is one
+    line and exit 2 before any data is loaded or any epoch runs (no banner, no progress)."""
+    blocker = tmp_path / "afile"
+    blocker.write_text("not a folder")
+    code, out, err = run_cli(capsys, *command, "--out", blocker, "--quiet")
+    assert code == 2
+    expected = f"twins: error: --out {blocker} is a file, not a folder; give a folder (it is made if missing)"
+    assert err.strip().splitlines() == [expected]
+    assert out == ""

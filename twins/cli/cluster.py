@@ -177,8 +177,10 @@ def summary_record(kmeans: dict, dbscan: dict, source: str, scale: str = "none")
 def run(options) -> dict:
     """What ``twins cluster`` does: compute, print, and write the PNGs / JSON that were asked for."""
     from datamodules.iris_clusters import IrisClusters
-    from twins.io import write_json
+    from twins.io import ensure_folder, ensure_writable, write_json
 
+    ensure_folder(options.out, "--out")  # checked before the sweep, creating nothing
+    ensure_writable(options.json, "--json")
     datamodule = IrisClusters(seed=options.seed, scale=options.scale)
     points = datamodule.all_points()
     kmeans = kmeans_sweep(points, options.seed, options.batch_size, progress=None if options.quiet else say)

@@ -123,10 +123,12 @@ def featuremaps(model_id: str, options) -> dict:
 
     from configs import load_config
     from twins.cli.commands import arguments_from, datamodule_from, say
+    from twins.io import ensure_folder
     from twins.models import make_keras, make_lightning
     from twins.training.run import train_twin
     from twins.transfer import keras_to_torch, torch_to_keras
 
+    ensure_folder(options.out, "--out")  # before training: a file in the way is bad input, not a late failure
     datamodule = datamodule_from(model_id, options)
     arguments = arguments_from(model_id, datamodule, options)
     epochs = options.epochs if options.epochs is not None else load_config(model_id)["trainer"]["max_epochs"]

@@ -26,7 +26,7 @@ USAGE = """    twins list [--json]
         (Day 3: autoencoders, DCGAN)
     twins featuremaps MODEL --out DIR [--train keras|lightning] [--epochs N] [--images N] [--layers N]
         (CNN feature maps)
-    twins predict MODEL --image PHOTO [--checkpoint CKPT | --epochs N] [--json PATH]
+    twins predict MODEL --image PHOTO [--checkpoint CKPT | --epochs N] [--json PATH] [--show-input PNG]
         (classify your own photo)
     twins bench [--models a,b] [--epochs N] [--offline] [--steps N] [--threads N] [--json PATH] [--out DIR]
         [--accelerator gpu ...]   (speed)"""

@@ -119,8 +119,10 @@ def gan_pictures(model_id, datamodule, arguments, options) -> list[Path]:
 
 def run(model_id, options) -> list[Path]:
     from configs import load_config
+    from twins.io import ensure_folder
     from twins.models import make_datamodule, model_arguments
 
+    ensure_folder(options.out, "--out")  # before training: a file in the way is bad input, not a late failure
     datamodule = make_datamodule(model_id, options.seed, **vars(options.data))
     arguments = model_arguments(model_id, datamodule, **vars(options.model))
     options.epochs = options.epochs or load_config(model_id)["trainer"]["max_epochs"]

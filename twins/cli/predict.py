@@ -213,7 +213,7 @@ def predict(model_id: str, options) -> dict:
 
 
 def command(args: list[str]) -> int:
-    """``twins predict MODEL --image PHOTO [--checkpoint CKPT | --epochs N] [--json PATH]
+    """``twins predict MODEL --image PHOTO [--checkpoint CKPT | --epochs N] [--json PATH] [--show-input PNG]
     [--show-input PNG]``."""
     from twins.cli.options import model_parser, parse, split_model_id
 
