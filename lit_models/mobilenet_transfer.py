@@ -34,9 +34,9 @@ class MobileNetV2Transfer(CourseModule):
 
     Args:
         input_shape: (H, W, C) of one image, Keras order (from the datamodule).
-        weights: ``None`` (random base) or ``"imagenet"``: the torch twin cannot load Keras' file
-            itself; it gets the pretrained weights by ``twins.transfer.keras_to_torch`` from a
-            Keras twin built with ``weights="imagenet"`` (what ``twins.models.make_twins`` does).
+        weights: ``None`` (random base), ``"imagenet"`` or the path of an ``.h5``: Keras loads the
+            file into its MobileNetV2 base and ``load_keras_base`` copies that base into this one,
+            so both twins start from the same pretrained weights (TensorFlow is imported then).
         dropout: rate of the head's dropout (course: 0.2).
         fine_tune_at: first Keras layer index of the base that ``start_fine_tuning`` unfreezes.
         fine_tune_optimizer / fine_tune_learning_rate: the recipe of the fine-tuning phase.
@@ -69,10 +69,21 @@ class MobileNetV2Transfer(CourseModule):
         self.dropout = nn.Dropout(dropout)
         self.classifier = nn.Linear(LAST_FILTERS, 1)
         apply_init_(self, init)
+        if weights is not None:
+            self.load_keras_base(weights, input_shape)
         if calibrate_base:
             self.calibrate(input_shape)
         self.base.requires_grad_(False)
         self.frozen_batch_norm_to_eval()
+
+    def load_keras_base(self, weights: str, input_shape) -> None:
+        """The Keras twin's base with ``weights`` (``keras_models.mobilenet_transfer.mobilenet_base``:
+        Keras' ImageNet file or an ``.h5``), copied layer for layer into ``self.base``."""
+        # lazy: a random-base Lightning run never loads TensorFlow; torch is imported (above) first
+        from keras_models.mobilenet_transfer import mobilenet_base
+        from twins.transfer import keras_to_torch
+
+        keras_to_torch(mobilenet_base(input_shape, weights), self.base)
 
     @torch.no_grad()
     def calibrate(self, input_shape) -> None:
