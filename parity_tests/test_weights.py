@@ -58,8 +58,10 @@ def seeded_base(seed: int = 7) -> keras.Model:
     for layer in base.layers:
         weights = layer.get_weights()
         if isinstance(layer, keras.layers.BatchNormalization):  # gamma, beta, mean, variance
-            drawn = [rng.uniform(0.5, 1.5, w.shape) if i in (0, 3) else rng.normal(0, 0.1, w.shape)
-                     for i, w in enumerate(weights)]
+            drawn = [
+                rng.uniform(0.5, 1.5, w.shape) if i in (0, 3) else rng.normal(0, 0.1, w.shape)
+                for i, w in enumerate(weights)
+            ]
         else:
             drawn = [rng.normal(0, 0.1, w.shape) for w in weights]
         layer.set_weights([w.astype(np.float32) for w in drawn])
@@ -135,7 +137,9 @@ def test_a_weights_path_that_does_not_exist_is_one_line_exit_2(tmp_path, capsys)
 
 def test_summary_with_imagenet_weights_counts_the_same_model(keras_home, capsys):
     write_h5(seeded_base(), keras_home / "models" / imagenet_file_name((SIZE, SIZE, 3)))
-    code = main(["summary", MODEL, "--model.weights", "imagenet", "--model.calibrate_base", "false", "--json"])
+    code = main(
+        ["summary", MODEL, "--model.weights", "imagenet", "--model.calibrate_base", "false", "--json"]
+    )
     record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert code == 0
     assert record["keras"]["trainable"] == record["lightning"]["trainable"] == 1281
