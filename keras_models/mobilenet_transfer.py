@@ -15,17 +15,13 @@ from pathlib import Path
 import keras
 
 from datamodules.calibration import calibration_images
-from twins.errors import BadInput
+from datamodules.errors import DataError
 
 from .base import compile_course_model
 
 BASE_NAME = "mobilenetv2_base"
 #: The input sizes keras.applications has ImageNet files for (any other size gets the 224 file).
 IMAGENET_SIZES = (96, 128, 160, 192, 224)
-
-
-class MissingWeights(BadInput, FileNotFoundError):
-    """Pretrained weights that are neither in place nor downloadable (one line: file, folders, fix)."""
 
 
 @dataclass(frozen=True)
@@ -80,12 +76,12 @@ def MobileNetV2Transfer(
 
 def mobilenet_base(input_shape, weights: str | None) -> keras.Model:
     """``keras.applications.MobileNetV2(include_top=False)`` named ``BASE_NAME``, with ``weights``:
-    ``None`` (random), ``"imagenet"`` (Keras' file, ``imagenet_file``) or the path of an ``.h5`` in
+    ``None`` (random), ``"imagenet"`` (Keras' file, ``_imagenet_file``) or the path of an ``.h5`` in
     keras-applications' layout. The Lightning twin copies this very base into its own
-    (``lit_models.mobilenet_transfer.MobileNetV2Transfer.load_keras_base``).
+    (``lit_models.mobilenet_transfer.mobilenet_base``).
 
     Shapes: (batch, H, W, 3) → (batch, ceil(H/32), ceil(W/32), 1280)."""
-    weights_path = None if weights is None else weights_file(weights, input_shape)
+    weights_path = None if weights is None else _weights_file(weights, input_shape)
     base = keras.applications.MobileNetV2(
         input_shape=tuple(input_shape), include_top=False, weights=weights_path
     )
@@ -93,20 +89,21 @@ def mobilenet_base(input_shape, weights: str | None) -> keras.Model:
     return base
 
 
-def weights_file(weights: str, input_shape) -> str:
-    """The ``.h5`` that ``weights`` names: ``"imagenet"`` → ``imagenet_file``; else a path that must exist."""
+def _weights_file(weights: str, input_shape) -> str:
+    """The ``.h5`` that ``weights`` names: ``"imagenet"`` → ``_imagenet_file``; else a path
+    that must exist."""
     if weights == "imagenet":
-        return imagenet_file(input_shape)
+        return _imagenet_file(input_shape)
     path = Path(weights).expanduser()
     if not path.is_file():
-        raise MissingWeights(
+        raise DataError(
             f"no weights file {path}; give --model.weights the path of an .h5 of "
             "keras.applications.MobileNetV2(include_top=False), or imagenet"
         )
     return str(path)
 
 
-def imagenet_file_name(input_shape) -> str:
+def _imagenet_file_name(input_shape) -> str:
     """keras.applications' name of the ImageNet file (alpha 1.0, no top) for this input size:
     sizes other than 96/128/160/192/224 (or non-square) get the 224 file, as in Keras."""
     rows, cols = input_shape[:2]
@@ -114,38 +111,39 @@ def imagenet_file_name(input_shape) -> str:
     return f"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_{size}_no_top.h5"
 
 
-def keras_home() -> Path:
+def _keras_home() -> Path:
     """Keras' folder, read when asked (``$KERAS_HOME``, default ``~/.keras``), as Keras reads it at import."""
     return Path(os.environ.get("KERAS_HOME", "~/.keras")).expanduser()
 
 
-def weights_folders() -> list[Path]:
+def _weights_folders() -> list[Path]:
     """Where ``keras.utils.get_file`` keeps the file: ``<Keras' folder>/models``, or
     ``/tmp/.keras/models`` when Keras' folder is not writable (its fallback)."""
-    home = keras_home()
+    home = _keras_home()
     fallback = [Path("/tmp/.keras/models")] if home.exists() and not os.access(home, os.W_OK) else []
     return [home / "models", *fallback]
 
 
-def imagenet_file(input_shape) -> str:
+def _imagenet_file(input_shape) -> str:
     """The path of Keras' ImageNet file for ``input_shape``: the cached copy, else downloaded by
     ``keras.utils.get_file`` from keras-applications' URL (what ``weights="imagenet"`` does).
-    Offline without the file: ``MissingWeights``, one line naming the file, the folders and the fix."""
+    Offline without the file: a ``DataError`` (exit status 2), one line naming the file, the
+    folders and the fix."""
     from keras.src.applications import mobilenet_v2  # the URL Keras itself downloads from
 
-    name = imagenet_file_name(input_shape)
-    for folder in weights_folders():
+    name = _imagenet_file_name(input_shape)
+    for folder in _weights_folders():
         if (folder / name).is_file():
             return str(folder / name)
     try:
         return keras.utils.get_file(
-            name, mobilenet_v2.BASE_WEIGHT_PATH + name, cache_subdir="models", cache_dir=str(keras_home())
+            name, mobilenet_v2.BASE_WEIGHT_PATH + name, cache_subdir="models", cache_dir=str(_keras_home())
         )
     except Exception as error:  # Keras raises a bare Exception: "URL fetch failure on <url>: ..."
-        folders = " or ".join(str(folder) for folder in weights_folders())
-        raise MissingWeights(
+        folders = " or ".join(str(folder) for folder in _weights_folders())
+        raise DataError(
             f"ImageNet weights {name} not found in {folders} and not downloadable ({error}); "
-            f"put {name} in {weights_folders()[0]}, or give the file's path with --model.weights PATH"
+            f"put {name} in {_weights_folders()[0]}, or give the file's path with --model.weights PATH"
         ) from None
 
 

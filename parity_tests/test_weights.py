@@ -20,7 +20,7 @@ import pytest
 from keras.src.applications import mobilenet_v2
 from keras.src.legacy.saving import legacy_h5_format
 
-from keras_models.mobilenet_transfer import BASE_NAME, imagenet_file_name
+from keras_models.mobilenet_transfer import BASE_NAME
 from twins.cli import main
 from twins.cli.commands import arguments_from, datamodule_from
 from twins.cli.options import model_parser, parse
@@ -29,6 +29,8 @@ from twins.registry import spec
 
 MODEL = "cats_dogs_transfer"
 SIZE = 32  # the test profile's image size, MobileNetV2's smallest input
+#: keras-applications' file for sizes without their own ImageNet file (all but 96/128/160/192/224)
+FILE_NAME = "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5"
 
 
 def closed_port_url() -> str:
@@ -93,9 +95,7 @@ def base_outputs(x, lightning_model, keras_model) -> tuple[np.ndarray, np.ndarra
 @pytest.mark.parametrize("given", ["imagenet", "path"])
 def test_pretrained_weights_reach_both_bases(keras_home, tmp_path, given):
     written = seeded_base()
-    name = imagenet_file_name((SIZE, SIZE, 3))
-    assert name == "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5"  # Keras' name
-    path = (keras_home / "models" if given == "imagenet" else tmp_path / "mine") / name
+    path = (keras_home / "models" if given == "imagenet" else tmp_path / "mine") / FILE_NAME
     write_h5(written, path)
     weights = "imagenet" if given == "imagenet" else str(path)
 
@@ -121,7 +121,7 @@ def test_missing_imagenet_weights_offline_are_one_line_naming_file_folder_and_fi
     err = capsys.readouterr().err
     assert code == 2, err
     assert len(err.strip().splitlines()) == 1 and err.startswith("twins: error: ")
-    name = imagenet_file_name((SIZE, SIZE, 3))
+    name = FILE_NAME
     assert f"put {name} in {keras_home / 'models'}" in err
     assert "--model.weights PATH" in err
     assert not (keras_home / "models" / name).exists()  # no partial file left behind
@@ -136,7 +136,7 @@ def test_a_weights_path_that_does_not_exist_is_one_line_exit_2(tmp_path, capsys)
 
 
 def test_summary_with_imagenet_weights_counts_the_same_model(keras_home, capsys):
-    write_h5(seeded_base(), keras_home / "models" / imagenet_file_name((SIZE, SIZE, 3)))
+    write_h5(seeded_base(), keras_home / "models" / FILE_NAME)
     code = main(
         ["summary", MODEL, "--model.weights", "imagenet", "--model.calibrate_base", "false", "--json"]
     )
