@@ -8,15 +8,20 @@ augmentation (RandomFlip + RandomRotation) happen in the shared numpy datamodule
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import keras
 
 from datamodules.calibration import calibration_images
+from datamodules.errors import DataError
 
 from .base import compile_course_model
 
 BASE_NAME = "mobilenetv2_base"
+#: The input sizes keras.applications has ImageNet files for (any other size gets the 224 file).
+IMAGENET_SIZES = (96, 128, 160, 192, 224)
 
 
 @dataclass(frozen=True)
@@ -49,11 +54,9 @@ def MobileNetV2Transfer(
     Dropout(dropout) → Dense(1) (a logit), compiled with the course recipe.
 
     Shapes: x (batch, H, W, C) float32 in [−1, 1] → (batch, 1) logits.
-    ``weights="imagenet"`` loads Keras' file (``~/.keras/models/mobilenet_v2_..._no_top.h5``,
-    downloaded by Keras when missing); sizes other than 96/128/160/192/224 get the 224 weights.
+    ``weights``: ``None`` (random), ``"imagenet"`` or the path of an ``.h5`` (``mobilenet_base``).
     """
-    base = keras.applications.MobileNetV2(input_shape=tuple(input_shape), include_top=False, weights=weights)
-    base.name = BASE_NAME
+    base = mobilenet_base(input_shape, weights)
     if calibrate_base:
         calibrate(base, input_shape)
     base.trainable = False
@@ -69,6 +72,79 @@ def MobileNetV2Transfer(
         fine_tune_at, loss, tuple(metrics), fine_tune_optimizer, fine_tune_learning_rate, fine_tune_epochs
     )
     return compile_course_model(model, loss, list(metrics), optimizer, learning_rate)
+
+
+def mobilenet_base(input_shape, weights: str | None) -> keras.Model:
+    """``keras.applications.MobileNetV2(include_top=False)`` named ``BASE_NAME``, with ``weights``:
+    ``None`` (random), ``"imagenet"`` (Keras' file, ``_imagenet_file``) or the path of an ``.h5`` in
+    keras-applications' layout. The Lightning twin copies this very base into its own
+    (``lit_models.mobilenet_transfer.mobilenet_base``).
+
+    Shapes: (batch, H, W, 3) → (batch, ceil(H/32), ceil(W/32), 1280)."""
+    weights_path = None if weights is None else _weights_file(weights, input_shape)
+    base = keras.applications.MobileNetV2(
+        input_shape=tuple(input_shape), include_top=False, weights=weights_path
+    )
+    base.name = BASE_NAME
+    return base
+
+
+def _weights_file(weights: str, input_shape) -> str:
+    """The ``.h5`` that ``weights`` names: ``"imagenet"`` → ``_imagenet_file``; else a path
+    that must exist."""
+    if weights == "imagenet":
+        return _imagenet_file(input_shape)
+    path = Path(weights).expanduser()
+    if not path.is_file():
+        raise DataError(
+            f"no weights file {path}; give --model.weights the path of an .h5 of "
+            "keras.applications.MobileNetV2(include_top=False), or imagenet"
+        )
+    return str(path)
+
+
+def _imagenet_file_name(input_shape) -> str:
+    """keras.applications' name of the ImageNet file (alpha 1.0, no top) for this input size:
+    sizes other than 96/128/160/192/224 (or non-square) get the 224 file, as in Keras."""
+    rows, cols = input_shape[:2]
+    size = rows if rows == cols and rows in IMAGENET_SIZES else 224
+    return f"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_{size}_no_top.h5"
+
+
+def _keras_home() -> Path:
+    """Keras' folder, read when asked (``$KERAS_HOME``, default ``~/.keras``), as Keras reads it at import."""
+    return Path(os.environ.get("KERAS_HOME", "~/.keras")).expanduser()
+
+
+def _weights_folders() -> list[Path]:
+    """Where ``keras.utils.get_file`` keeps the file: ``<Keras' folder>/models``, or
+    ``/tmp/.keras/models`` when Keras' folder is not writable (its fallback)."""
+    home = _keras_home()
+    fallback = [Path("/tmp/.keras/models")] if home.exists() and not os.access(home, os.W_OK) else []
+    return [home / "models", *fallback]
+
+
+def _imagenet_file(input_shape) -> str:
+    """The path of Keras' ImageNet file for ``input_shape``: the cached copy, else downloaded by
+    ``keras.utils.get_file`` from keras-applications' URL (what ``weights="imagenet"`` does).
+    Offline without the file: a ``DataError`` (exit status 2), one line naming the file, the
+    folders and the fix."""
+    from keras.src.applications import mobilenet_v2  # the URL Keras itself downloads from
+
+    name = _imagenet_file_name(input_shape)
+    for folder in _weights_folders():
+        if (folder / name).is_file():
+            return str(folder / name)
+    try:
+        return keras.utils.get_file(
+            name, mobilenet_v2.BASE_WEIGHT_PATH + name, cache_subdir="models", cache_dir=str(_keras_home())
+        )
+    except Exception as error:  # Keras raises a bare Exception: "URL fetch failure on <url>: ..."
+        folders = " or ".join(str(folder) for folder in _weights_folders())
+        raise DataError(
+            f"ImageNet weights {name} not found in {folders} and not downloadable ({error}); "
+            f"put {name} in {_weights_folders()[0]}, or give the file's path with --model.weights PATH"
+        ) from None
 
 
 def calibrate(base: keras.Model, input_shape) -> None:

@@ -34,9 +34,9 @@ class MobileNetV2Transfer(CourseModule):
 
     Args:
         input_shape: (H, W, C) of one image, Keras order (from the datamodule).
-        weights: ``None`` (random base) or ``"imagenet"``: the torch twin cannot load Keras' file
-            itself; it gets the pretrained weights by ``twins.transfer.keras_to_torch`` from a
-            Keras twin built with ``weights="imagenet"`` (what ``twins.models.make_twins`` does).
+        weights: ``None`` (random base), ``"imagenet"`` or the path of an ``.h5``: Keras loads the
+            file into its MobileNetV2 base and ``mobilenet_base`` copies that base into this one,
+            so both twins start from the same pretrained weights (TensorFlow is imported then).
         dropout: rate of the head's dropout (course: 0.2).
         fine_tune_at: first Keras layer index of the base that ``start_fine_tuning`` unfreezes.
         fine_tune_optimizer / fine_tune_learning_rate: the recipe of the fine-tuning phase.
@@ -69,6 +69,8 @@ class MobileNetV2Transfer(CourseModule):
         self.dropout = nn.Dropout(dropout)
         self.classifier = nn.Linear(LAST_FILTERS, 1)
         apply_init_(self, init)
+        if weights is not None:
+            mobilenet_base(input_shape, weights, self.base)
         if calibrate_base:
             self.calibrate(input_shape)
         self.base.requires_grad_(False)
@@ -114,3 +116,15 @@ class MobileNetV2Transfer(CourseModule):
         self.hparams.optimizer = self.hparams.fine_tune_optimizer
         self.hparams.learning_rate = self.hparams.fine_tune_learning_rate
         self.train(self.training)
+
+
+def mobilenet_base(input_shape, weights: str, base: MobileNetV2) -> MobileNetV2:
+    """``base`` with the Keras twin's base built from ``weights`` (Keras' ImageNet file or an
+    ``.h5``: ``keras_models.mobilenet_transfer.mobilenet_base``) copied in layer for layer; returns it.
+
+    Shapes: (batch, 3, H, W) → (batch, 1280, ceil(H/32), ceil(W/32)), like the Keras base's NHWC."""
+    # lazy: a random-base Lightning run never loads TensorFlow (torch is imported first, above)
+    from keras_models.mobilenet_transfer import mobilenet_base as keras_mobilenet_base
+    from twins.transfer import keras_to_torch
+
+    return keras_to_torch(keras_mobilenet_base(input_shape, weights), base)

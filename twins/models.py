@@ -14,22 +14,40 @@ from twins.registry import check_model_id, model_ids, spec
 
 __all__ = [
     "check_model_id",
+    "configured_datamodule",
     "make_datamodule",
     "make_keras",
     "make_lightning",
     "make_twins",
     "model_arguments",
     "model_ids",
+    "shapes_datamodule",
 ]
+
+
+def configured_datamodule(model_id: str, seed: int = 0, **overrides):
+    """The model's datamodule with the config's ``data`` arguments (``overrides`` win), not set
+    up: its options are checked, no data is read or downloaded yet."""
+    model_spec = spec(model_id)
+    data_args = {**model_spec.config()["data"], **overrides, "seed": seed}
+    return model_spec.datamodule_class()(**data_args)
 
 
 def make_datamodule(model_id: str, seed: int = 0, **overrides):
     """The model's datamodule with the config's ``data`` arguments (``overrides`` win), set up."""
-    model_spec = spec(model_id)
-    data_args = {**model_spec.config()["data"], **overrides, "seed": seed}
-    datamodule = model_spec.datamodule_class()(**data_args)
+    datamodule = configured_datamodule(model_id, seed, **overrides)
     datamodule.setup()
     return datamodule
+
+
+def shapes_datamodule(model_id: str, seed: int = 0, **overrides):
+    """A set-up datamodule with the configured data's shapes that needs no download: for a
+    downloaded dataset its labelled offline substitute under the same settings (``source`` =
+    ``OFFLINE_SUBSTITUTE``; the substitutes have the real data's shapes, which is what lets the
+    test profile train the course's architectures on them), else the configured one (data shipped
+    with a package, or a local file). For what only builds the twins: ``twins summary``."""
+    substitute = spec(model_id).datamodule_class().OFFLINE_SUBSTITUTE
+    return make_datamodule(model_id, seed, **{**overrides, **({"source": substitute} if substitute else {})})
 
 
 def model_arguments(model_id: str, datamodule, **overrides) -> dict:

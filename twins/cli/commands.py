@@ -9,7 +9,14 @@ from pathlib import Path
 import numpy as np
 
 from twins.io import ensure_folder, ensure_writable, write_json
-from twins.models import make_datamodule, make_keras, make_lightning, model_arguments
+from twins.models import (
+    configured_datamodule,
+    make_datamodule,
+    make_keras,
+    make_lightning,
+    model_arguments,
+    shapes_datamodule,
+)
 from twins.registry import spec
 from twins.training.fit_lightning import log_place, requested_loggers, seed_lightning
 from twins.training.run import train_twin
@@ -49,12 +56,20 @@ def summary(model_id, options) -> dict:
     from twins.parity.summary import summarize
     from twins.training.fit_keras import seed_keras
 
-    datamodule = datamodule_from(model_id, options)
-    arguments = arguments_from(model_id, datamodule, options)
+    # counts and shapes follow from the config: no data is read or downloaded (the shapes come
+    # from the offline substitute of a downloaded dataset; the record names the shape assumed)
+    configured = configured_datamodule(model_id, options.seed, **vars(options.data))
+    shapes = shapes_datamodule(model_id, options.seed, **vars(options.data))
+    arguments = arguments_from(model_id, shapes, options)
     seed_lightning(options.seed)
     seed_keras(options.seed)
-    record = {"model": model_id, "data": datamodule.source}
-    batch = datamodule.splits.x_val[: datamodule.batch_size]
+    batch = shapes.splits.x_val[: shapes.batch_size]
+    record = {
+        "model": model_id,
+        "data": configured.source,
+        "input_shape": list(batch.shape[1:]),
+        "input_shape_from": shapes.source,
+    }
     record |= summarize(
         make_lightning(model_id, arguments),
         make_keras(model_id, arguments),
@@ -71,6 +86,7 @@ def summary(model_id, options) -> dict:
 def print_summary(record: dict) -> None:
     keras, lightning = record["keras"], record["lightning"]
     print(f"{record['model']}  (data: {record['data']})")
+    print(f"  input shape assumed: {tuple(record['input_shape'])}, that of: {record['input_shape_from']}")
     print(f"  {'':24}{'keras':>14}{'lightning':>14}")
     print(f"  {'trainable':24}{keras['trainable']:>14,}{lightning['trainable']:>14,}")
     print(f"  {'non-trainable / buffers':24}{keras['non_trainable']:>14,}{lightning['buffers']:>14,}")
