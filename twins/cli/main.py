@@ -43,6 +43,7 @@ from jsonargparse.typing import NonNegativeInt, PositiveInt
 from twins.cli.options import (
     EXIT_BAD_INPUT,
     UsageError,
+    builtin_values,
     check_keras_options,
     command_parser,
     model_parser,
@@ -168,7 +169,7 @@ def built(parser, options):
     ``--trainer.callbacks+=EarlyStopping``, ...) instantiated from its class_path/init_args, as
     LightningCLI does; ``--model.*``/``--data.*`` stay values (the twins are built from them)."""
     instantiate = getattr(parser, "instantiate", None) or parser.instantiate_classes
-    return instantiate(options)
+    return builtin_values(instantiate(options))  # instantiate_classes types the values again
 
 
 def cmd_cluster(args: list[str]) -> int:

@@ -182,17 +182,19 @@ def bad_value_message(parser: ArgumentParser, args: list[str], text: str) -> str
     key = re.match(r'Parser key "([^"]+)"', text)
     if not key:
         return one_line(ArgumentError(None, text))
-    action = parser._option_string_actions.get(f"--{key.group(1)}")  # argparse keeps no public map
+    # argparse has no public list of a parser's options; the key is the dest (--batch-size: batch_size)
+    action = next((a for a in parser._actions if a.dest == key.group(1)), None)
+    option = action.option_strings[0] if action and action.option_strings else f"--{key.group(1)}"
     hint = getattr(action, "_typehint", None)
     restricted = restricted_type(hint)
-    given = given_value(args, key.group(1)) or error_value(text)
+    given = given_value(args, option) or error_value(text)
     if restricted is None:
         expected = f"; expected {type_name(hint)}" if hint is not None else ""
-        return f"invalid value for --{key.group(1)}: {given!r}{expected}"
+        return f"invalid value for {option}: {given!r}{expected}"
     kind = "an integer" if issubclass(restricted, int) else "a number"
-    each = "each value" if typing.get_origin(hint) is list or "list[" in type_name(hint) else "it"
+    each = "each value" if "list[" in type_name(hint) else "it"
     return (
-        f"invalid value for --{key.group(1)}: {given!r}; {each} must be {kind} "
+        f"invalid value for {option}: {given!r}; {each} must be {kind} "
         f"{range_text(restricted)} ({type_name(hint)})"
     )
 
@@ -236,12 +238,12 @@ def type_name(hint) -> str:
     return re.sub(r"(?:\w+\.)+(\w+)", r"\1", text)
 
 
-def given_value(args: list[str], key: str) -> str | None:
-    """The text given on the command line for ``--key`` (``--key V`` or ``--key=V``)."""
+def given_value(args: list[str], option: str) -> str | None:
+    """The text given on the command line for ``option`` (``--key V`` or ``--key=V``)."""
     for position, token in enumerate(args):
-        if token == f"--{key}" and position + 1 < len(args):
+        if token == option and position + 1 < len(args):
             return args[position + 1]
-        if token.startswith(f"--{key}="):
+        if token.startswith(f"{option}="):
             return token.partition("=")[2]
     return None
 
