@@ -146,7 +146,7 @@ def parse(parser: ArgumentParser, args: list[str]):
     try:
         options = parser.parse_args(args)
     except ArgumentError as error:
-        raise UsageError(bad_value_message(parser, args, str(error))) from None
+        raise UsageError(bad_value_message(parser, args, error)) from None
     check_config_registration(parser, options)
     return builtin_values(options)
 
@@ -173,24 +173,24 @@ def builtin_values(value):
 # --- bad values ----------------------------------------------------------------------------------
 
 
-def bad_value_message(parser: ArgumentParser, args: list[str], text: str) -> str:
-    """One line for jsonargparse's (multi-line) error ``text``: an unknown or abbreviated option
-    with the option it resembles; a value out of its type's range with the range."""
+def bad_value_message(parser: ArgumentParser, args: list[str], error: ArgumentError) -> str:
+    """One line for jsonargparse's (multi-line) ``error``: an unknown or abbreviated option with
+    the option it resembles; a value out of its type's range with the range; else ``one_line``."""
+    text = str(error)
     unknown = re.match(r"unrecognized arguments: (.*)", text)
     if unknown:
         return unknown_option_message(parser, unknown.group(1).split())
     key = re.match(r'Parser key "([^"]+)"', text)
     if not key:
-        return one_line(ArgumentError(None, text))
+        return one_line(error)
     # argparse has no public list of a parser's options; the key is the dest (--batch-size: batch_size)
     action = next((a for a in parser._actions if a.dest == key.group(1)), None)
     option = action.option_strings[0] if action and action.option_strings else f"--{key.group(1)}"
     hint = getattr(action, "_typehint", None)
     restricted = restricted_type(hint)
-    given = given_value(args, option) or error_value(text)
     if restricted is None:
-        expected = f"; expected {type_name(hint)}" if hint is not None else ""
-        return f"invalid value for {option}: {given!r}{expected}"
+        return one_line(error)
+    given = given_value(args, option) or error_value(text)
     kind = "an integer" if issubclass(restricted, int) else "a number"
     each = "each value" if "list[" in type_name(hint) else "it"
     return (
@@ -200,17 +200,19 @@ def bad_value_message(parser: ArgumentParser, args: list[str], text: str) -> str
 
 
 def unknown_option_message(parser: ArgumentParser, tokens: list[str]) -> str:
-    """``--epoch 1`` -> "unknown option --epoch; did you mean --epochs?" (the option it abbreviates
+    """``--epoch 1`` -> "unrecognized option --epoch; did you mean --epochs?" (the option it abbreviates
     or the closest spelling)."""
     options = [o for o in parser._option_string_actions if o.startswith("--")]
     names = [token.split("=", 1)[0] for token in tokens if token.startswith("-")]
     if not names:
         return f"unexpected argument {tokens[0]!r}; see '{parser.prog} --help'"
     name = names[0]
-    resembles = [o for o in options if o.startswith(name)] or difflib.get_close_matches(name, options, n=3)
+    resembles = [o for o in options if o.startswith(name)] or difflib.get_close_matches(
+        name, options, n=3, cutoff=0.75
+    )
     if resembles:
-        return f"unknown option {name}; did you mean {' or '.join(sorted(resembles)[:3])}?"
-    return f"unknown option {name}; see '{parser.prog} --help' for the options"
+        return f"unrecognized option {name}; did you mean {' or '.join(sorted(resembles)[:3])}?"
+    return f"unrecognized arguments: {' '.join(tokens)}; see '{parser.prog} --help' for the options"
 
 
 def restricted_type(hint):
