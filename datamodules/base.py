@@ -9,8 +9,9 @@ Keras' ``fit``/``evaluate``.
 from __future__ import annotations
 
 import lightning as L
+from jsonargparse.typing import NonNegativeInt, PositiveInt
 
-from .core import ArraySplits, BatchOrder
+from .core import ArraySplits, BatchOrder, ClosedOpenUnitInterval
 from .torch_adapter import batch_loader
 
 
@@ -33,7 +34,12 @@ class ArrayDataModule(L.LightningDataModule):
     #: batch by both adapters (augmentation drawn in numpy, e.g. ``datamodules.augment.FlipRotate``).
     train_transform = None
 
-    def __init__(self, batch_size: int = 32, validation_split: float = 0.2, seed: int = 0):
+    def __init__(
+        self,
+        batch_size: PositiveInt = 32,
+        validation_split: ClosedOpenUnitInterval = 0.2,
+        seed: NonNegativeInt = 0,
+    ):
         super().__init__()
         self.batch_size = batch_size
         self.validation_split = validation_split

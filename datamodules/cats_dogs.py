@@ -27,9 +27,10 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
+from jsonargparse.typing import NonNegativeFloat, NonNegativeInt, PositiveInt
 from PIL import Image, ImageDraw
 
-from .core import as_float32
+from .core import ClosedOpenUnitInterval, as_float32
 from .download import (
     ContentError,
     FileSet,
@@ -219,14 +220,14 @@ class CatsDogsDataModule(ImageFolderDataModule):
         data_dir: str | None = None,
         url: str = URL,
         checksum: str | None = None,
-        num_images: int = 200,
-        image_size: int = 160,
+        num_images: PositiveInt = 200,
+        image_size: PositiveInt = 160,
         augment: bool = True,
-        rotation: float = 0.2,
-        batch_size: int = 32,
-        test_fraction: float = 0.2,
-        split_seed: int = 0,
-        seed: int = 0,
+        rotation: NonNegativeFloat = 0.2,
+        batch_size: PositiveInt = 32,
+        test_fraction: ClosedOpenUnitInterval = 0.2,
+        split_seed: NonNegativeInt = 0,
+        seed: NonNegativeInt = 0,
     ):
         super().__init__(
             path, image_size, augment, rotation, batch_size, 0.2, test_fraction, split_seed, seed

@@ -11,6 +11,13 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from jsonargparse.typing import restricted_number_type
+
+#: A fraction held out of the data (``validation_split``, ``test_fraction``): 0 <= v < 1, as Keras'
+#: ``fit(validation_split=...)`` takes it; jsonargparse refuses other values when the options are
+#: parsed, and ``--help`` shows the type by this name (jsonargparse.typing names
+#: ``ClosedUnitInterval`` [0, 1] and ``OpenUnitInterval`` (0, 1); this is [0, 1)).
+ClosedOpenUnitInterval = restricted_number_type("ClosedOpenUnitInterval", float, [(">=", 0), ("<", 1)])
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,9 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from jsonargparse.typing import NonNegativeInt, OpenUnitInterval, PositiveInt
 
-from .core import as_float32, regression_target
+from .core import ClosedOpenUnitInterval, as_float32, regression_target
 from .errors import DataError
 from .tabular import PreprocessFit, TabularDataModule, standard_scale
 
@@ -526,11 +527,11 @@ class CSVDataModule(TabularDataModule):
         delimiter: str | None = None,
         decimal: Literal[".", ","] | None = None,
         encoding: str | None = None,
-        batch_size: int = 32,
-        validation_split: float = 0.2,
-        seed: int = 0,
-        test_size: float = 0.2,
-        split_seed: int = 42,
+        batch_size: PositiveInt = 32,
+        validation_split: ClosedOpenUnitInterval = 0.2,
+        seed: NonNegativeInt = 0,
+        test_size: OpenUnitInterval = 0.2,
+        split_seed: NonNegativeInt = 42,
         preprocess_fit: PreprocessFit = "all",
     ):
         super().__init__(batch_size, validation_split, seed, test_size, split_seed, preprocess_fit)

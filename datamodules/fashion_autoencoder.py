@@ -9,6 +9,7 @@ validates on the test images: here train = the vision split's validation + train
 from __future__ import annotations
 
 import numpy as np
+from jsonargparse.typing import NonNegativeFloat, NonNegativeInt, PositiveInt
 
 from .core import ArraySplits, as_float32
 from .mnist import FashionMNISTDataModule, Source
@@ -42,12 +43,12 @@ class FashionDenoisingData(FashionAutoencoderData):
         self,
         source: Source = "download",
         data_dir: str | None = None,
-        batch_size: int = 32,
-        seed: int = 0,
-        limit_train: int | None = None,
-        limit_eval: int | None = None,
-        noise_factor: float = 0.2,
-        noise_seed: int = 0,
+        batch_size: PositiveInt = 32,
+        seed: NonNegativeInt = 0,
+        limit_train: PositiveInt | None = None,
+        limit_eval: PositiveInt | None = None,
+        noise_factor: NonNegativeFloat = 0.2,
+        noise_seed: NonNegativeInt = 0,
     ):
         super().__init__(
             source=source,

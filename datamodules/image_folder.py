@@ -31,11 +31,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from jsonargparse.typing import NonNegativeFloat, NonNegativeInt, PositiveInt
 from PIL import Image
 
 from .augment import FlipRotate
 from .base import ArrayDataModule
-from .core import ArraySplits, as_float32
+from .core import ArraySplits, ClosedOpenUnitInterval, as_float32
 from .errors import DataError
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif"}
@@ -128,14 +129,14 @@ class ImageFolderDataModule(ArrayDataModule):
     def __init__(
         self,
         path: str | None = None,
-        image_size: int = 160,
+        image_size: PositiveInt = 160,
         augment: bool = True,
-        rotation: float = 0.2,
-        batch_size: int = 32,
-        validation_split: float = 0.2,
-        test_fraction: float = 0.2,
-        split_seed: int = 0,
-        seed: int = 0,
+        rotation: NonNegativeFloat = 0.2,
+        batch_size: PositiveInt = 32,
+        validation_split: ClosedOpenUnitInterval = 0.2,
+        test_fraction: ClosedOpenUnitInterval = 0.2,
+        split_seed: NonNegativeInt = 0,
+        seed: NonNegativeInt = 0,
     ):
         super().__init__(batch_size, validation_split, seed)
         self.path, self.image_size, self.augment, self.rotation = path, image_size, augment, rotation

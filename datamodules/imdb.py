@@ -27,9 +27,10 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+from jsonargparse.typing import NonNegativeInt, PositiveInt
 
 from .base import ArrayDataModule
-from .core import ArraySplits, keras_validation_split, regression_target
+from .core import ArraySplits, ClosedOpenUnitInterval, keras_validation_split, regression_target
 from .download import ContentError, FileSet, Place, RemoteFile, fetch, keras_datasets_dir
 from .errors import DataError
 
@@ -220,16 +221,16 @@ class IMDBDataModule(ArrayDataModule):
     def __init__(
         self,
         source: str = "download",
-        max_tokens: int = 1000,
-        max_length: int | None = None,
-        n_reviews: list[int] = (2000, 1000),
-        words: list[int] = (5, 60),
-        filler_words: int = 1500,
-        data_seed: int = 7,
+        max_tokens: PositiveInt = 1000,
+        max_length: PositiveInt | None = None,
+        n_reviews: list[PositiveInt] = (2000, 1000),
+        words: list[PositiveInt] = (5, 60),
+        filler_words: PositiveInt = 1500,
+        data_seed: NonNegativeInt = 7,
         data_dir: str | None = None,
-        batch_size: int = 64,
-        validation_split: float = 0.2,
-        seed: int = 0,
+        batch_size: PositiveInt = 64,
+        validation_split: ClosedOpenUnitInterval = 0.2,
+        seed: NonNegativeInt = 0,
     ):
         super().__init__(batch_size=batch_size, validation_split=validation_split, seed=seed)
         if source not in ("synthetic", "download"):

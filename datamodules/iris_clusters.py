@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
+from jsonargparse.typing import NonNegativeInt, OpenUnitInterval, PositiveInt
 
-from .core import as_float32
+from .core import ClosedOpenUnitInterval, as_float32
 from .errors import DataError
 from .iris import FEATURES, IrisDataModule, load_iris_frame
 from .tabular import PreprocessFit, standard_scale
@@ -51,11 +52,11 @@ class IrisClusters(IrisDataModule):
 
     def __init__(
         self,
-        batch_size: int = 32,
-        validation_split: float = 0.2,
-        seed: int = 0,
-        test_size: float = 0.2,
-        split_seed: int = 42,
+        batch_size: PositiveInt = 32,
+        validation_split: ClosedOpenUnitInterval = 0.2,
+        seed: NonNegativeInt = 0,
+        test_size: OpenUnitInterval = 0.2,
+        split_seed: NonNegativeInt = 42,
         preprocess_fit: PreprocessFit = "all",
         scale: Scale = "none",
     ):

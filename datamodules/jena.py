@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from jsonargparse.typing import NonNegativeInt, OpenUnitInterval, PositiveInt
 
 from .base import ArrayDataModule
 from .core import ArraySplits, as_float32
@@ -232,16 +233,16 @@ class JenaDataModule(ArrayDataModule):
     def __init__(
         self,
         source: str = "download",
-        rows: int = 20_000,
-        past: int = 720,
-        step: int = 6,
-        future: int = 72,
-        train_fraction: float = 0.715,
-        data_seed: int = 11,
+        rows: PositiveInt = 20_000,
+        past: PositiveInt = 720,
+        step: PositiveInt = 6,
+        future: PositiveInt = 72,
+        train_fraction: OpenUnitInterval = 0.715,
+        data_seed: NonNegativeInt = 11,
         data_dir: str | None = None,
         checksum: str | None = None,
-        batch_size: int = 256,
-        seed: int = 0,
+        batch_size: PositiveInt = 256,
+        seed: NonNegativeInt = 0,
     ):
         super().__init__(batch_size=batch_size, validation_split=0.0, seed=seed)
         if source not in ("synthetic", "download"):

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import ClassVar, Literal
 
 import numpy as np
+from jsonargparse.typing import NonNegativeInt, PositiveInt
 
 from .base import ArrayDataModule
 from .core import ArraySplits, class_target
@@ -240,11 +241,11 @@ class MNISTFamilyDataModule(ArrayDataModule):
         self,
         source: Source = "download",
         data_dir: str | None = None,
-        batch_size: int = 32,
-        seed: int = 0,
-        limit_train: int | None = None,
-        limit_eval: int | None = None,
-        image_size: int = 28,
+        batch_size: PositiveInt = 32,
+        seed: NonNegativeInt = 0,
+        limit_train: PositiveInt | None = None,
+        limit_eval: PositiveInt | None = None,
+        image_size: PositiveInt = 28,
     ):
         super().__init__(batch_size=batch_size, validation_split=0.0, seed=seed)
         if source not in self.validation_size:

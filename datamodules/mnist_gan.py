@@ -14,6 +14,7 @@ shuffle; the TF tutorial draws fresh noise per batch — statistically the same 
 from __future__ import annotations
 
 import numpy as np
+from jsonargparse.typing import NonNegativeInt, PositiveInt
 
 from .core import ArraySplits, as_float32
 from .mnist import MNISTDataModule, Source
@@ -26,12 +27,12 @@ class MNISTGANData(MNISTDataModule):
         self,
         source: Source = "download",
         data_dir: str | None = None,
-        batch_size: int = 256,
-        seed: int = 0,
-        limit_train: int | None = None,
-        limit_eval: int | None = None,
-        noise_dim: int = 100,
-        noise_seed: int = 0,
+        batch_size: PositiveInt = 256,
+        seed: NonNegativeInt = 0,
+        limit_train: PositiveInt | None = None,
+        limit_eval: PositiveInt | None = None,
+        noise_dim: PositiveInt = 100,
+        noise_seed: NonNegativeInt = 0,
     ):
         super().__init__(
             source=source,

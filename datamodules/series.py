@@ -11,6 +11,7 @@ Twins: ``series_linear``, ``series_simple_rnn``, ``series_lstm``.
 from __future__ import annotations
 
 import numpy as np
+from jsonargparse.typing import NonNegativeInt, OpenUnitInterval, PositiveInt
 
 from .base import ArrayDataModule
 from .core import ArraySplits, as_float32
@@ -46,12 +47,12 @@ class SeriesDataModule(ArrayDataModule):
 
     def __init__(
         self,
-        n_series: int = 10_000,
-        n_steps: int = 50,
-        split: list[float] = (0.7, 0.2, 0.1),
-        data_seed: int = 42,
-        batch_size: int = 32,
-        seed: int = 0,
+        n_series: PositiveInt = 10_000,
+        n_steps: PositiveInt = 50,
+        split: list[OpenUnitInterval] = (0.7, 0.2, 0.1),
+        data_seed: NonNegativeInt = 42,
+        batch_size: PositiveInt = 32,
+        seed: NonNegativeInt = 0,
     ):
         super().__init__(batch_size=batch_size, validation_split=0.0, seed=seed)
         if len(split) != 3 or abs(sum(split) - 1.0) > 1e-9 or min(split) <= 0:

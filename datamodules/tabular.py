@@ -12,10 +12,11 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from jsonargparse.typing import NonNegativeInt, OpenUnitInterval, PositiveInt
 from sklearn.model_selection import train_test_split
 
 from .base import ArrayDataModule
-from .core import ArraySplits, keras_validation_split
+from .core import ArraySplits, ClosedOpenUnitInterval, keras_validation_split
 
 PreprocessFit = Literal["all", "train"]
 
@@ -41,11 +42,11 @@ class TabularDataModule(ArrayDataModule):
 
     def __init__(
         self,
-        batch_size: int = 32,
-        validation_split: float = 0.2,
-        seed: int = 0,
-        test_size: float = 0.2,
-        split_seed: int = 42,
+        batch_size: PositiveInt = 32,
+        validation_split: ClosedOpenUnitInterval = 0.2,
+        seed: NonNegativeInt = 0,
+        test_size: OpenUnitInterval = 0.2,
+        split_seed: NonNegativeInt = 42,
         preprocess_fit: PreprocessFit = "all",
     ):
         super().__init__(batch_size=batch_size, validation_split=validation_split, seed=seed)

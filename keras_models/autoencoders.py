@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import keras
+from jsonargparse.typing import PositiveFloat, PositiveInt
 
 from .base import compile_course_model
 
@@ -20,10 +21,10 @@ def _stack(encoder: keras.Sequential, decoder: keras.Sequential, input_shape, na
 
 def DenseAutoencoder(
     input_shape: list[int],
-    code_units: int = 64,
+    code_units: PositiveInt = 64,
     loss: str = "mse",
     optimizer: str = "adam",
-    learning_rate: float = 0.001,
+    learning_rate: PositiveFloat = 0.001,
 ) -> keras.Sequential:
     """Flatten → Dense(code_units, relu) | Dense(h·w, sigmoid) → Reshape(input_shape).
 
@@ -52,7 +53,7 @@ def DenseAutoencoder(
 
 
 def DenoisingAutoencoder(
-    input_shape: list[int], loss: str = "mse", optimizer: str = "adam", learning_rate: float = 0.001
+    input_shape: list[int], loss: str = "mse", optimizer: str = "adam", learning_rate: PositiveFloat = 0.001
 ) -> keras.Sequential:
     """Conv2D(16, 3, s2, relu) → Conv2D(8, 3, s2, relu) | Conv2DTranspose(8, 3, s2, relu) →
     Conv2DTranspose(16, 3, s2, relu) → Conv2D(channels, 3, sigmoid); all ``padding="same"``.

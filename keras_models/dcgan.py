@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import keras
 import tensorflow as tf
+from jsonargparse.typing import ClosedUnitInterval, PositiveFloat, PositiveInt
 from keras import layers, ops
 
 
-def Generator(noise_dim: int, channels: int = 1) -> keras.Sequential:
+def Generator(noise_dim: PositiveInt, channels: PositiveInt = 1) -> keras.Sequential:
     """noise (batch, noise_dim) → image (batch, 28, 28, channels) in [−1, 1]."""
     return keras.Sequential(
         [
@@ -34,7 +35,7 @@ def Generator(noise_dim: int, channels: int = 1) -> keras.Sequential:
     )
 
 
-def Discriminator(input_shape: list[int], dropout: float = 0.3) -> keras.Sequential:
+def Discriminator(input_shape: list[int], dropout: ClosedUnitInterval = 0.3) -> keras.Sequential:
     """image (batch, 28, 28, channels) → logit (batch, 1)."""
     return keras.Sequential(
         [
@@ -55,7 +56,7 @@ def Discriminator(input_shape: list[int], dropout: float = 0.3) -> keras.Sequent
 class DCGANModel(keras.Model):
     """``model(noise)`` = the generator's images; ``model.discriminator(images)`` = logits."""
 
-    def __init__(self, input_shape, noise_dim: int, dropout: float, **kwargs):
+    def __init__(self, input_shape, noise_dim: PositiveInt, dropout: ClosedUnitInterval, **kwargs):
         super().__init__(**kwargs)
         self.generator = Generator(noise_dim, input_shape[-1])
         self.discriminator = Discriminator(input_shape, dropout)
@@ -112,7 +113,10 @@ class DCGANModel(keras.Model):
 
 
 def DCGAN(
-    input_shape: list[int], noise_dim: int = 100, learning_rate: float = 1e-4, dropout: float = 0.3
+    input_shape: list[int],
+    noise_dim: PositiveInt = 100,
+    learning_rate: PositiveFloat = 1e-4,
+    dropout: ClosedUnitInterval = 0.3,
 ) -> DCGANModel:
     """The compiled Keras twin of ``lit_models.dcgan.DCGAN``: two Adam(learning_rate), BCE from logits."""
     model = DCGANModel(input_shape, noise_dim, dropout, name="dcgan")

@@ -8,6 +8,7 @@ Inputs are channels-last (N, H, W, C), as the course feeds them.
 from __future__ import annotations
 
 import keras
+from jsonargparse.typing import ClosedUnitInterval, PositiveFloat, PositiveInt
 
 from .base import compile_course_model
 
@@ -25,13 +26,13 @@ def dense_head(
 
 def ImageMLP(
     input_shape: list[int] = (28, 28, 1),
-    hidden_units: list[int] = (300, 100),
-    output_units: int = 10,
+    hidden_units: list[PositiveInt] = (300, 100),
+    output_units: PositiveInt = 10,
     output_activation: str = "softmax",
     loss: str = "sparse_categorical_crossentropy",
     metrics: list[str] = ("accuracy",),
     optimizer: str = "sgd",
-    learning_rate: float = 0.01,
+    learning_rate: PositiveFloat = 0.01,
 ) -> keras.Sequential:
     """Flatten(input_shape) → Dense(h, relu) per hidden layer → Dense(output_units, softmax).
 
@@ -50,15 +51,15 @@ def ImageMLP(
 
 def ConvClassifier(
     input_shape: list[int] = (28, 28, 1),
-    conv_blocks: list[list[list[int]]] = (((32, 3),), ((64, 3),)),
-    dense_units: list[int] = (64,),
-    dropout: float = 0.0,
-    output_units: int = 10,
+    conv_blocks: list[list[list[PositiveInt]]] = (((32, 3),), ((64, 3),)),
+    dense_units: list[PositiveInt] = (64,),
+    dropout: ClosedUnitInterval = 0.0,
+    output_units: PositiveInt = 10,
     output_activation: str = "softmax",
     loss: str = "sparse_categorical_crossentropy",
     metrics: list[str] = ("accuracy",),
     optimizer: str = "sgd",
-    learning_rate: float = 0.01,
+    learning_rate: PositiveFloat = 0.01,
 ) -> keras.Sequential:
     """Per block: Conv2D(filters, kernel, relu, same) per entry, then MaxPooling2D(2); then
     Flatten → [Dense(u, relu) → Dropout(dropout)] per ``dense_units`` → Dense(output_units, softmax).

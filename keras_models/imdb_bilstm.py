@@ -6,22 +6,23 @@ Twin: ``lit_models/imdb_bilstm.py`` (same name, same arguments).
 from __future__ import annotations
 
 import keras
+from jsonargparse.typing import ClosedUnitInterval, PositiveFloat, PositiveInt
 
 from .base import compile_course_model
 
 
 def BiLSTMClassifier(
     vocab_size: int,
-    embedding_dim: int = 64,
-    lstm_units: list[int] = (64,),
-    dense_units: int = 64,
-    dropout: float = 0.0,
-    output_units: int = 1,
+    embedding_dim: PositiveInt = 64,
+    lstm_units: list[PositiveInt] = (64,),
+    dense_units: PositiveInt = 64,
+    dropout: ClosedUnitInterval = 0.0,
+    output_units: PositiveInt = 1,
     output_activation: str = "linear",
     loss: str = "binary_crossentropy_from_logits",
     metrics: list[str] = ("accuracy",),
     optimizer: str = "adam",
-    learning_rate: float = 1e-4,
+    learning_rate: PositiveFloat = 1e-4,
 ) -> keras.Sequential:
     """Embedding(vocab, dim, mask_zero=True) → Bidirectional(LSTM(u₁, return_sequences=True)) → …
     → Bidirectional(LSTM(u_k)) → Dense(dense_units, relu) → Dropout → Dense(output_units) (a logit).

@@ -9,6 +9,7 @@ centroid moves to the mean of its points (a callback that ``fit`` adds by itself
 from __future__ import annotations
 
 import keras
+from jsonargparse.typing import PositiveFloat, PositiveInt
 from keras import ops
 
 
@@ -25,7 +26,7 @@ class Centroids(keras.layers.Layer):
     distances (batch, k).
     """
 
-    def __init__(self, n_clusters: int, **kwargs):
+    def __init__(self, n_clusters: PositiveInt, **kwargs):
         super().__init__(**kwargs)
         self.n_clusters = n_clusters
 
@@ -72,7 +73,7 @@ class LloydEpochEnd(keras.callbacks.Callback):
 class KMeansModel(keras.Model):
     """K-Means over (batch, input_dim) points; ``model(x)`` = squared distances (batch, k)."""
 
-    def __init__(self, input_dim: int, n_clusters: int, learning_rate: float, **kwargs):
+    def __init__(self, input_dim: int, n_clusters: PositiveInt, learning_rate: PositiveFloat, **kwargs):
         super().__init__(**kwargs)
         self.learning_rate = learning_rate
         self.centroid_layer = Centroids(n_clusters, name="centroids")
@@ -121,7 +122,7 @@ class KMeansModel(keras.Model):
         return super().fit(*args, callbacks=[LloydEpochEnd(), *(callbacks or [])], **kwargs)
 
 
-def KMeans(input_dim: int, n_clusters: int = 3, learning_rate: float = 1.0) -> KMeansModel:
+def KMeans(input_dim: int, n_clusters: PositiveInt = 3, learning_rate: PositiveFloat = 1.0) -> KMeansModel:
     """The compiled Keras twin of ``lit_models.kmeans.KMeans``: points (batch, input_dim) ->
     squared distances (batch, n_clusters). No optimizer: Lloyd steps move the centroids."""
     model = KMeansModel(input_dim, n_clusters, learning_rate, name="kmeans")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import keras
+from jsonargparse.typing import ClosedUnitInterval, NonNegativeInt, PositiveFloat
 
 from datamodules.calibration import calibration_images
 from datamodules.errors import DataError
@@ -39,15 +40,15 @@ class FineTuning:
 def MobileNetV2Transfer(
     input_shape: tuple[int, int, int] = (160, 160, 3),
     weights: str | None = None,
-    dropout: float = 0.2,
+    dropout: ClosedUnitInterval = 0.2,
     loss: str = "binary_crossentropy_from_logits",
     metrics: list[str] = ("accuracy",),
     optimizer: str = "adam",
-    learning_rate: float = 1e-4,
-    fine_tune_at: int = 100,
+    learning_rate: PositiveFloat = 1e-4,
+    fine_tune_at: NonNegativeInt = 100,
     fine_tune_optimizer: str = "rmsprop",
-    fine_tune_learning_rate: float = 1e-5,
-    fine_tune_epochs: int = 0,
+    fine_tune_learning_rate: PositiveFloat = 1e-5,
+    fine_tune_epochs: NonNegativeInt = 0,
     calibrate_base: bool = False,
 ) -> keras.Model:
     """Input → MobileNetV2(include_top=False, weights) frozen → GlobalAveragePooling2D →

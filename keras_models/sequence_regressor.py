@@ -7,6 +7,7 @@ Twin: ``lit_models/sequence_regressor.py`` (same names, same arguments). Like
 from __future__ import annotations
 
 import keras
+from jsonargparse.typing import PositiveFloat, PositiveInt
 
 from .base import compile_course_model
 
@@ -16,12 +17,12 @@ CELLS = {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM}
 
 def SequenceLinear(
     input_shape: list[int],
-    output_units: int = 1,
+    output_units: PositiveInt = 1,
     output_activation: str = "linear",
     loss: str = "mse",
     metrics: list[str] = (),
     optimizer: str = "adam",
-    learning_rate: float = 0.001,
+    learning_rate: PositiveFloat = 0.001,
 ) -> keras.Sequential:
     """Input(steps, features) → Flatten → Dense(output_units).
 
@@ -40,13 +41,13 @@ def SequenceLinear(
 def SequenceRNN(
     input_shape: list[int],
     cell: str = "lstm",
-    units: list[int] = (20, 20),
-    output_units: int = 1,
+    units: list[PositiveInt] = (20, 20),
+    output_units: PositiveInt = 1,
     output_activation: str = "linear",
     loss: str = "mse",
     metrics: list[str] = (),
     optimizer: str = "adam",
-    learning_rate: float = 0.001,
+    learning_rate: PositiveFloat = 0.001,
 ) -> keras.Sequential:
     """Input(steps, features) → [SimpleRNN|LSTM](u, return_sequences=True) … → [SimpleRNN|LSTM](u_k)
     → Dense(output_units). Shapes: (batch, steps, features) → (batch, output_units)."""

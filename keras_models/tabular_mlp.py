@@ -7,19 +7,20 @@ the capitalised name is a function that returns a model — here compiled with t
 from __future__ import annotations
 
 import keras
+from jsonargparse.typing import PositiveFloat, PositiveInt
 
 from .base import compile_course_model
 
 
 def TabularMLP(
     input_dim: int,
-    hidden_units: list[int],
-    output_units: int = 1,
+    hidden_units: list[PositiveInt],
+    output_units: PositiveInt = 1,
     output_activation: str = "linear",
     loss: str = "mse",
     metrics: list[str] = (),
     optimizer: str = "sgd",
-    learning_rate: float = 0.01,
+    learning_rate: PositiveFloat = 0.01,
 ) -> keras.Sequential:
     """Input(input_dim) → Dense(h, relu) per hidden layer → Dense(output_units, output_activation).
 

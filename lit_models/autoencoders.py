@@ -12,6 +12,8 @@ import math
 
 from torch import nn
 
+from jsonargparse.typing import PositiveFloat, PositiveInt
+
 from .base import CourseModule
 from .keras_compat.init import Init, apply_init_
 from .keras_compat.layers import SameConv2d, SameConvTranspose2d
@@ -31,10 +33,10 @@ class DenseAutoencoder(CourseModule):
     def __init__(
         self,
         input_shape: list[int],
-        code_units: int = 64,
+        code_units: PositiveInt = 64,
         loss: str = "mse",
         optimizer: str = "adam",
-        learning_rate: float = 0.001,
+        learning_rate: PositiveFloat = 0.001,
         init: Init = "keras",
     ):
         super().__init__(code_units, "linear", loss, [], optimizer, learning_rate)
@@ -74,7 +76,7 @@ class DenoisingAutoencoder(CourseModule):
         input_shape: list[int],
         loss: str = "mse",
         optimizer: str = "adam",
-        learning_rate: float = 0.001,
+        learning_rate: PositiveFloat = 0.001,
         init: Init = "keras",
     ):
         super().__init__(1, "linear", loss, [], optimizer, learning_rate)

@@ -21,6 +21,7 @@ from torch import nn
 from torch.nn import functional as F
 
 import lightning as L
+from jsonargparse.typing import ClosedUnitInterval, PositiveFloat, PositiveInt
 
 from .keras_compat.init import Init, apply_init_
 from .keras_compat.layers import KerasBatchNorm1d, KerasBatchNorm2d, SameConv2d, SameConvTranspose2d
@@ -48,7 +49,7 @@ class Generator(nn.Module):
     LeakyReLU → ConvT(64, 5, s2) → BN → LeakyReLU → ConvT(C, 5, s2) → tanh; no conv biases.
     """
 
-    def __init__(self, noise_dim: int, channels: int = 1):
+    def __init__(self, noise_dim: PositiveInt, channels: PositiveInt = 1):
         super().__init__()
         self.net = nn.Sequential(
             nn.Linear(noise_dim, 7 * 7 * 256, bias=False),
@@ -76,7 +77,7 @@ class Discriminator(nn.Module):
     Flatten → Linear(1).
     """
 
-    def __init__(self, input_shape: list[int], dropout: float = 0.3):
+    def __init__(self, input_shape: list[int], dropout: ClosedUnitInterval = 0.3):
         super().__init__()
         height, width, channels = input_shape
         features = 128 * math.ceil(height / 4) * math.ceil(width / 4)
@@ -110,9 +111,9 @@ class DCGAN(L.LightningModule):
     def __init__(
         self,
         input_shape: list[int],
-        noise_dim: int = 100,
-        learning_rate: float = 1e-4,
-        dropout: float = 0.3,
+        noise_dim: PositiveInt = 100,
+        learning_rate: PositiveFloat = 1e-4,
+        dropout: ClosedUnitInterval = 0.3,
         init: Init = "keras",
     ):
         super().__init__()

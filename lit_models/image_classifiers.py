@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from torch import nn
 
+from jsonargparse.typing import ClosedUnitInterval, PositiveFloat, PositiveInt
+
 from .base import CourseModule
 from .keras_compat.init import Init, apply_init_
 
@@ -50,13 +52,13 @@ class ImageMLP(CourseModule):
     def __init__(
         self,
         input_shape: list[int] = (28, 28, 1),
-        hidden_units: list[int] = (300, 100),
-        output_units: int = 10,
+        hidden_units: list[PositiveInt] = (300, 100),
+        output_units: PositiveInt = 10,
         output_activation: str = "softmax",
         loss: str = "sparse_categorical_crossentropy",
         metrics: list[str] = ("accuracy",),
         optimizer: str = "sgd",
-        learning_rate: float = 0.01,
+        learning_rate: PositiveFloat = 0.01,
         init: Init = "keras",
     ):
         super().__init__(output_units, output_activation, loss, list(metrics), optimizer, learning_rate)
@@ -93,15 +95,15 @@ class ConvClassifier(CourseModule):
     def __init__(
         self,
         input_shape: list[int] = (28, 28, 1),
-        conv_blocks: list[list[list[int]]] = (((32, 3),), ((64, 3),)),
-        dense_units: list[int] = (64,),
-        dropout: float = 0.0,
-        output_units: int = 10,
+        conv_blocks: list[list[list[PositiveInt]]] = (((32, 3),), ((64, 3),)),
+        dense_units: list[PositiveInt] = (64,),
+        dropout: ClosedUnitInterval = 0.0,
+        output_units: PositiveInt = 10,
         output_activation: str = "softmax",
         loss: str = "sparse_categorical_crossentropy",
         metrics: list[str] = ("accuracy",),
         optimizer: str = "sgd",
-        learning_rate: float = 0.01,
+        learning_rate: PositiveFloat = 0.01,
         init: Init = "keras",
     ):
         super().__init__(output_units, output_activation, loss, list(metrics), optimizer, learning_rate)

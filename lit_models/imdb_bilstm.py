@@ -9,6 +9,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from jsonargparse.typing import ClosedUnitInterval, PositiveFloat, PositiveInt
+
 from .base import CourseModule
 from .keras_compat.init import Init, apply_init_
 from .keras_compat.recurrent import keras_rnn, run_masked
@@ -30,16 +32,16 @@ class BiLSTMClassifier(CourseModule):
     def __init__(
         self,
         vocab_size: int,
-        embedding_dim: int = 64,
-        lstm_units: list[int] = (64,),
-        dense_units: int = 64,
-        dropout: float = 0.0,
-        output_units: int = 1,
+        embedding_dim: PositiveInt = 64,
+        lstm_units: list[PositiveInt] = (64,),
+        dense_units: PositiveInt = 64,
+        dropout: ClosedUnitInterval = 0.0,
+        output_units: PositiveInt = 1,
         output_activation: str = "linear",
         loss: str = "binary_crossentropy_from_logits",
         metrics: list[str] = ("accuracy",),
         optimizer: str = "adam",
-        learning_rate: float = 1e-4,
+        learning_rate: PositiveFloat = 1e-4,
         init: Init = "keras",
     ):
         super().__init__(output_units, output_activation, loss, list(metrics), optimizer, learning_rate)

@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 import lightning as L
+from jsonargparse.typing import PositiveFloat, PositiveInt
 
 
 def squared_distances(points: torch.Tensor, centroids: torch.Tensor) -> torch.Tensor:
@@ -34,7 +35,7 @@ class Centroids(nn.Module):
     ``initialised`` (1,) 0 or 1. Twin: ``keras_models.kmeans.Centroids``.
     """
 
-    def __init__(self, n_clusters: int, input_dim: int):
+    def __init__(self, n_clusters: PositiveInt, input_dim: int):
         super().__init__()
         self.centroids = nn.Parameter(torch.zeros(n_clusters, input_dim))
         self.register_buffer("sums", torch.zeros(n_clusters, input_dim))
@@ -84,7 +85,7 @@ class KMeans(L.LightningModule):
         learning_rate: fraction of the way each centroid moves to its points' mean per epoch.
     """
 
-    def __init__(self, input_dim: int, n_clusters: int = 3, learning_rate: float = 1.0):
+    def __init__(self, input_dim: int, n_clusters: PositiveInt = 3, learning_rate: PositiveFloat = 1.0):
         super().__init__()
         self.save_hyperparameters()
         self.automatic_optimization = False

@@ -19,6 +19,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from jsonargparse.typing import ClosedUnitInterval, NonNegativeInt, PositiveFloat
+
 from datamodules.calibration import calibration_images
 
 from .base import CourseModule
@@ -52,15 +54,15 @@ class MobileNetV2Transfer(CourseModule):
         self,
         input_shape: tuple[int, int, int] = (160, 160, 3),
         weights: str | None = None,
-        dropout: float = 0.2,
+        dropout: ClosedUnitInterval = 0.2,
         loss: str = "binary_crossentropy_from_logits",
         metrics: list[str] = ("accuracy",),
         optimizer: str = "adam",
-        learning_rate: float = 1e-4,
-        fine_tune_at: int = 100,
+        learning_rate: PositiveFloat = 1e-4,
+        fine_tune_at: NonNegativeInt = 100,
         fine_tune_optimizer: str = "rmsprop",
-        fine_tune_learning_rate: float = 1e-5,
-        fine_tune_epochs: int = 0,
+        fine_tune_learning_rate: PositiveFloat = 1e-5,
+        fine_tune_epochs: NonNegativeInt = 0,
         calibrate_base: bool = False,
         init: Init = "keras",
     ):

@@ -14,6 +14,8 @@ from itertools import pairwise
 import torch
 from torch import nn
 
+from jsonargparse.typing import PositiveFloat, PositiveInt
+
 from .base import CourseModule
 from .keras_compat.init import Init, apply_init_
 from .keras_compat.recurrent import keras_rnn, last_output
@@ -31,12 +33,12 @@ class SequenceLinear(CourseModule):
     def __init__(
         self,
         input_shape: list[int],
-        output_units: int = 1,
+        output_units: PositiveInt = 1,
         output_activation: str = "linear",
         loss: str = "mse",
         metrics: list[str] = (),
         optimizer: str = "adam",
-        learning_rate: float = 0.001,
+        learning_rate: PositiveFloat = 0.001,
         init: Init = "keras",
     ):
         super().__init__(output_units, output_activation, loss, list(metrics), optimizer, learning_rate)
@@ -67,13 +69,13 @@ class SequenceRNN(CourseModule):
         self,
         input_shape: list[int],
         cell: str = "lstm",
-        units: list[int] = (20, 20),
-        output_units: int = 1,
+        units: list[PositiveInt] = (20, 20),
+        output_units: PositiveInt = 1,
         output_activation: str = "linear",
         loss: str = "mse",
         metrics: list[str] = (),
         optimizer: str = "adam",
-        learning_rate: float = 0.001,
+        learning_rate: PositiveFloat = 0.001,
         init: Init = "keras",
     ):
         super().__init__(output_units, output_activation, loss, list(metrics), optimizer, learning_rate)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from torch import nn
 
+from jsonargparse.typing import PositiveFloat, PositiveInt
+
 from .base import CourseModule
 from .keras_compat.init import Init, apply_init_
 
@@ -27,13 +29,13 @@ class TabularMLP(CourseModule):
     def __init__(
         self,
         input_dim: int,
-        hidden_units: list[int],
-        output_units: int = 1,
+        hidden_units: list[PositiveInt],
+        output_units: PositiveInt = 1,
         output_activation: str = "linear",
         loss: str = "mse",
         metrics: list[str] = (),
         optimizer: str = "sgd",
-        learning_rate: float = 0.01,
+        learning_rate: PositiveFloat = 0.01,
         init: Init = "keras",
     ):
         super().__init__(output_units, output_activation, loss, list(metrics), optimizer, learning_rate)

@@ -90,12 +90,12 @@ def test_per_model_help_lists_the_options_one_per_line(answers):
     cells = [re.split(r"\s{2,}", line.strip()) for line in out.splitlines() if line.startswith("  --")]
     rows = {cell[0]: cell[1:] for cell in cells}  # name: [type, default, doc]
     assert rows["--model.hidden_units"] == [
-        "list[int]",
+        "list[PositiveInt]",  # the range the parse checks (test_bad_values.py)
         "[4, 4]",
         "width of each hidden ReLU layer, e.g. [10, 10].",
     ]
     assert rows["--model.init"][:2] == ["{keras,torch}", "keras"]
-    assert rows["--data.batch_size"][:2] == ["int", "32"]
+    assert rows["--data.batch_size"][:2] == ["PositiveInt", "32"]
     assert rows["--framework"] == ["{lightning,keras}", "required", "the twin to train"]
     assert rows["--trainer.max_epochs"][:2] == ["Optional[int]", "30"]  # the config's, over Lightning's None
     assert "--trainer.logger" in rows and "--logger" in rows

@@ -38,12 +38,14 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 # Nothing here imports torch or TensorFlow: ``--help`` and ``list`` answer at once; ``main`` loads
 # the frameworks (torch first) for the commands that need them.
-from jsonargparse import ArgumentParser
+from jsonargparse.typing import NonNegativeInt, PositiveInt
 
 from twins.cli.options import (
     EXIT_BAD_INPUT,
     UsageError,
+    builtin_values,
     check_keras_options,
+    command_parser,
     model_parser,
     one_line,
     parse,
@@ -56,7 +58,7 @@ from twins.frameworks import import_tensorflow_quietly, import_torch
 
 
 def cmd_list(args: list[str]) -> int:
-    parser = ArgumentParser(prog="twins list", exit_on_error=False)
+    parser = command_parser("twins list")
     parser.add_argument("--json", action="store_true", help='print {"models": [...]} as JSON')
     parser.add_argument(
         "--quiet", action="store_true", help="accepted by every command; the list is the result"
@@ -92,7 +94,9 @@ def cmd_train(args: list[str]) -> int:
         "--framework", choices=["lightning", "keras"], required=True, help="the twin to train"
     )
     parser.add_argument("--json", type=str | None, default=None, help="write the result as JSON to this path")
-    parser.add_argument("--epochs", type=int | None, default=None, help="shorthand for --trainer.max_epochs")
+    parser.add_argument(
+        "--epochs", type=PositiveInt | None, default=None, help="shorthand for --trainer.max_epochs"
+    )
     parser.add_argument(
         "--out", type=str | None, default=None, help="folder for checkpoints (saved every epoch)"
     )
@@ -122,7 +126,10 @@ def cmd_compare(args: list[str]) -> int:
     model_id, rest = split_model_id("compare", args)
     parser = model_parser("compare", model_id, with_trainer=COMPARE_TRAINER_OPTIONS)
     parser.add_argument(
-        "--epochs", type=int | None, default=None, help="epochs for both twins (default: the config's)"
+        "--epochs",
+        type=PositiveInt | None,
+        default=None,
+        help="epochs for both twins (default: the config's)",
     )
     parser.add_argument(
         "--out", type=str | None, default=None, help="folder for the loss-curve PNG (and --logger's logs)"
@@ -162,16 +169,16 @@ def built(parser, options):
     ``--trainer.callbacks+=EarlyStopping``, ...) instantiated from its class_path/init_args, as
     LightningCLI does; ``--model.*``/``--data.*`` stay values (the twins are built from them)."""
     instantiate = getattr(parser, "instantiate", None) or parser.instantiate_classes
-    return instantiate(options)
+    return builtin_values(instantiate(options))  # instantiate_classes types the values again
 
 
 def cmd_cluster(args: list[str]) -> int:
-    parser = ArgumentParser(
-        prog="twins cluster", exit_on_error=False, description="the course's clustering workflow on Iris"
-    )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the K-Means initial centroids")
+    parser = command_parser("twins cluster", description="the course's clustering workflow on Iris")
     parser.add_argument(
-        "--batch-size", type=int, default=32, help="points per Lloyd batch of the K-Means twins"
+        "--seed", type=NonNegativeInt, default=0, help="seed of the K-Means initial centroids"
+    )
+    parser.add_argument(
+        "--batch-size", type=PositiveInt, default=32, help="points per Lloyd batch of the K-Means twins"
     )
     parser.add_argument("--out", type=str | None, default=None, help="folder for the PNG pictures")
     parser.add_argument("--json", type=str | None, default=None, help="write the scores as JSON to this path")
@@ -190,9 +197,8 @@ def cmd_cluster(args: list[str]) -> int:
 
 
 def cmd_bench(args: list[str]) -> int:
-    parser = ArgumentParser(
-        prog="twins bench",
-        exit_on_error=False,
+    parser = command_parser(
+        "twins bench",
         description="Lightning vs Keras vs a bare PyTorch loop, seconds per training epoch",
     )
     parser.add_argument("--models", type=str | None, default=None, help="comma-separated ids (default: all)")
@@ -200,7 +206,7 @@ def cmd_bench(args: list[str]) -> int:
     parser.add_argument("--json", type=str | None, default=None, help="write the report as JSON to this path")
     parser.add_argument("--out", type=str | None, default=None, help="folder for the bar chart PNG")
     parser.add_argument("--accelerator", choices=["cpu", "gpu"], default="cpu")
-    parser.add_argument("--devices", type=int, default=1)
+    parser.add_argument("--devices", type=PositiveInt, default=1)
     parser.add_argument(
         "--precision", type=str, default="32-true", help="e.g. bf16-mixed (Lightning and bare torch)"
     )
@@ -219,19 +225,16 @@ def cmd_bench(args: list[str]) -> int:
         "course architecture and batch size",
     )
     parser.add_argument(
-        "--steps", type=int | None, default=None, help="at most this many training steps per epoch"
+        "--steps", type=PositiveInt | None, default=None, help="at most this many training steps per epoch"
     )
     parser.add_argument(
         "--threads",
-        type=int | None,
+        type=PositiveInt | None,
         default=None,
         help="CPU threads of every way (torch and TensorFlow alike; default: the frameworks' own)",
     )
     parser.add_argument("--quiet", action="store_true")
     options = parse(parser, args)
-    for flag in ("steps", "threads"):
-        if getattr(options, flag) is not None and getattr(options, flag) < 1:
-            raise UsageError(f"--{flag} must be at least 1")
     if options.epochs < 2:
         raise UsageError("--epochs must be at least 2: the first epoch is the warm-up")
     from twins.bench.runner import bench
@@ -247,11 +250,17 @@ def cmd_pictures(args: list[str]) -> int:
         "--out", type=str, required=True, help="folder for the pictures (and the DCGAN's checkpoints)"
     )
     parser.add_argument(
-        "--epochs", type=int | None, default=None, help="epochs for both twins (default: the config's)"
+        "--epochs",
+        type=PositiveInt | None,
+        default=None,
+        help="epochs for both twins (default: the config's)",
     )
     parser.add_argument("--resume", action="store_true", help="DCGAN: continue from the checkpoints in --out")
     parser.add_argument(
-        "--codes", type=int, default=2000, help="autoencoders: test images whose codes are mapped to 2-D"
+        "--codes",
+        type=PositiveInt,
+        default=2000,
+        help="autoencoders: test images whose codes are mapped to 2-D",
     )
     options = parse(parser, rest)
     from twins.cli.pictures import run
