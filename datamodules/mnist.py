@@ -236,8 +236,8 @@ class MNISTFamilyDataModule(ArrayDataModule):
     dataset_classes: tuple[str, ...] = ()
     validation_size: ClassVar[dict[str, int]] = {"download": 5000, "digits": 250}
     SUBSTITUTE_EXPECTATION = (
-        "at the course's SGD (learning rate 0.01) a CNN stays at chance level (accuracy about 0.10, "
-        "loss about 2.30) for the first epochs on so few steps: expected, not a bug (train more "
+        "at the course's SGD (learning rate 0.01) a CNN can stay at chance level (accuracy about 0.10, "
+        "loss about 2.30) for the first epochs with so few steps: expected, not a bug (train more "
         "epochs, or use the real data: --data.source download)"
     )
 
