@@ -30,6 +30,12 @@ class ArrayDataModule(L.LightningDataModule):
     #: The ``source`` value of the labelled offline substitute of a download dataset (``None``:
     #: the data ships with a package). Used only when asked for (``twins bench --offline``).
     OFFLINE_SUBSTITUTE: str | None = None
+    #: Training steps an epoch of the course's own run on the real data, and that data's name,
+    #: e.g. ``(1719, "Fashion-MNIST")``: 55,000 images / batch 32 (``None``: nothing to compare).
+    COURSE_STEPS: tuple[int, str] | None = None
+    #: What the course's recipe shows on the substitute, appended to ``substitute_note`` ("": nothing
+    #: that looks like a bug).
+    SUBSTITUTE_EXPECTATION = ""
     #: ``None`` or a callable ``(x_batch, indices, epoch) -> x_batch`` applied to every training
     #: batch by both adapters (augmentation drawn in numpy, e.g. ``datamodules.augment.FlipRotate``).
     train_transform = None
@@ -48,6 +54,23 @@ class ArrayDataModule(L.LightningDataModule):
 
     def load_splits(self) -> ArraySplits:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    @property
+    def substitute_note(self) -> str:
+        """What to expect of a run on the offline substitute, "" on the real data, e.g. "40 steps an
+        epoch on the digits substitute vs the course's 1,719 on Fashion-MNIST; ..."."""
+        chosen = getattr(self, "source_name", None)  # a folder of your own (``path``) is no substitute
+        if chosen is None or chosen != self.OFFLINE_SUBSTITUTE or getattr(self, "path", None):
+            return ""
+        if self.COURSE_STEPS is None:
+            return ""
+        course_steps, course_data = self.COURSE_STEPS
+        steps = self.batch_order("train").num_batches
+        note = (
+            f"{steps:,} steps an epoch on the {self.OFFLINE_SUBSTITUTE} substitute "
+            f"vs the course's {course_steps:,} on {course_data}"
+        )
+        return f"{note}; {self.SUBSTITUTE_EXPECTATION}" if self.SUBSTITUTE_EXPECTATION else note
 
     def setup(self, stage: str | None = None) -> None:
         if self.splits is None:

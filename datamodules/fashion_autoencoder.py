@@ -20,6 +20,9 @@ class FashionAutoencoderData(FashionMNISTDataModule):
     ``test_classes``: class ids of the test images (only to colour the codes).
     Twins: ``fashion_autoencoder``."""
 
+    COURSE_STEPS = (1875, "Fashion-MNIST")  # all 60,000 training images / batch 32
+    SUBSTITUTE_EXPECTATION = ""  # no accuracy: the reconstructions simply stay blurrier
+
     def images(self) -> tuple[np.ndarray, np.ndarray]:
         """``(train, test)`` images NHWC (n, 28, 28, 1); sets ``test_classes``."""
         splits = super().load_splits()

@@ -217,6 +217,7 @@ class IMDBDataModule(ArrayDataModule):
 
     #: The labelled offline substitute, chosen by name (``--data.source synthetic``).
     OFFLINE_SUBSTITUTE = "synthetic"
+    COURSE_STEPS = (391, "IMDB")  # 25,000 training reviews / batch 64
 
     def __init__(
         self,

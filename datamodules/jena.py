@@ -229,6 +229,7 @@ class JenaDataModule(ArrayDataModule):
 
     #: The labelled offline substitute, chosen by name (``--data.source synthetic``).
     OFFLINE_SUBSTITUTE = "synthetic"
+    COURSE_STEPS = (1172, "the Jena record")  # 299,979 training windows (Keras' example) / batch 256
 
     def __init__(
         self,

@@ -23,6 +23,9 @@ from .mnist import MNISTDataModule, Source
 class MNISTGANData(MNISTDataModule):
     """x float32 (28, 28, 1) NHWC in [−1, 1]; y float32 (noise_dim,) ~ N(0, 1). Twins: ``mnist_dcgan``."""
 
+    COURSE_STEPS = (235, "MNIST")  # all 60,000 training images / batch 256
+    SUBSTITUTE_EXPECTATION = ""  # no accuracy to mistake for a bug
+
     def __init__(
         self,
         source: Source = "download",

@@ -50,7 +50,11 @@ MODELS_OF = {stem: models for stem, _, models in COURSE}
 #: Forward max |Δ| allowed after weight transfer (MobileNetV2's float32 round-off: 1e-4; the others 1e-5).
 FORWARD_TOLERANCE = 1e-4
 FORWARD_LINE = re.compile(r"forward max \|Δ\| after copying[^:]*: ([-+0-9.e]+|nan|inf)")
-CELL_TIMEOUT_S = 180  # per cell; a notebook takes 10–25 s on an idle machine
+CELL_TIMEOUT_S = 180  # per cell; a notebook took 33–125 s (00: 18 s) on 2 cores shared with other tests
+#: TensorFlow's C++ start-up and device lines and its Python warnings: none may reach a cell's output.
+TENSORFLOW_NOISE = re.compile(
+    r"cuInit|NodeDef mentions attribute|oneDNN|absl::InitializeLog|cuda drivers|WARNING:tensorflow"
+)
 #: Appended to each executed copy: which interpreter the kernel runs (the point of the kernelspec below).
 PROBE = "import sys; print('kernel executable:', sys.executable)"
 
@@ -113,12 +117,19 @@ def printed_text(notebook) -> str:
     return "".join(output.get("text", "") for output in outputs(notebook) if output.output_type == "stream")
 
 
+def tensorflow_noise(notebook) -> list[str]:
+    """The lines of TensorFlow's logging that reached the cells' outputs (stdout and stderr)."""
+    return [line for line in printed_text(notebook).splitlines() if TENSORFLOW_NOISE.search(line)]
+
+
 @pytest.mark.parametrize("path", notebook_paths(), ids=lambda path: path.stem)
 def test_notebook_runs_top_to_bottom(path, tmp_path):
     notebook = execute(path, tmp_path)
     assert f"kernel executable: {sys.executable}" in printed_text(notebook), (
         "the kernel ran another interpreter"
     )
+    noise = tensorflow_noise(notebook)
+    assert not noise, f"{path.name}: TensorFlow's log lines in the outputs: {noise[:3]}"
     if not MODELS_OF.get(path.stem):
         return  # e.g. the tensor basics: no twins to compare, running without an error is the check
     pictures = [o for o in outputs(notebook) if "image/png" in o.get("data", {})]

@@ -37,6 +37,14 @@ def say(options, text: str = "") -> None:
         print(text, flush=True)
 
 
+def say_substitute(options, datamodule) -> None:
+    """Under the banner: what a run on the offline substitute shows (its steps an epoch against the
+    course's; for the CNNs, that chance-level accuracy after a few epochs is expected)."""
+    note = getattr(datamodule, "substitute_note", "")
+    if note:
+        say(options, f"note: {note}")
+
+
 def data_report(options, datamodule) -> dict:
     """Print the datamodule's per-column report where it has one (``csv_regression``; its
     warnings go to stderr under ``--quiet``) and return ``{"data_report": {...}}`` for the JSON."""
@@ -138,6 +146,7 @@ def train(model_id, options) -> dict:
         f"{model_id} · {options.framework} · data: "
         f"{datamodule.source} · {epochs} epochs · seed {options.seed}",
     )
+    say_substitute(options, datamodule)
     report = data_report(options, datamodule)
     result = train_twin(
         options.framework,
@@ -236,6 +245,7 @@ def compare(model_id, options) -> dict:
     arguments = arguments_from(model_id, datamodule, options)
     epochs = options.epochs or spec(model_id).config()["trainer"]["max_epochs"]
     say(options, f"{model_id} · data: {datamodule.source} · {epochs} epochs · seed {options.seed}")
+    say_substitute(options, datamodule)
     report = data_report(options, datamodule)
     results = {}
     user = lightning_logging(vars(options.trainer), options.out)  # the Lightning twin's loggers and callbacks
