@@ -227,11 +227,19 @@ def cmd_bench(args: list[str]) -> int:
         default=None,
         help="CPU threads of every way (torch and TensorFlow alike; default: the frameworks' own)",
     )
+    parser.add_argument(
+        "--profile-steps",
+        type=int | None,
+        default=None,
+        help="print each way's top operators over this many steps of the last epoch (one model)",
+    )
     parser.add_argument("--quiet", action="store_true")
     options = parse(parser, args)
-    for flag in ("steps", "threads"):
+    for flag in ("steps", "threads", "profile_steps"):
         if getattr(options, flag) is not None and getattr(options, flag) < 1:
-            raise UsageError(f"--{flag} must be at least 1")
+            raise UsageError(f"--{flag.replace('_', '-')} must be at least 1")
+    if options.profile_steps and (not options.models or "," in options.models):
+        raise UsageError("--profile-steps profiles one model; name it with --models")
     if options.epochs < 2:
         raise UsageError("--epochs must be at least 2: the first epoch is the warm-up")
     from twins.bench.runner import bench
