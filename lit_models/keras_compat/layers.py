@@ -73,12 +73,14 @@ class _KerasBatchNorm:
         if not self.training:
             return super().forward(x)
         n = x.numel() // x.shape[1]  # values per channel
-        decayed = self.running_var * (1 - self.momentum)
+        # torch's update lands in a copy: autograd keeps it for the backward pass, unmodified
+        torch_var = self.running_var.clone()
         normalised = F.batch_norm(
-            x, self.running_mean, self.running_var, self.weight, self.bias, True, self.momentum, self.eps
+            x, self.running_mean, torch_var, self.weight, self.bias, True, self.momentum, self.eps
         )
         with torch.no_grad():  # torch added m·n/(n−1)·σ² to the decayed variance; Keras adds m·σ²
-            self.running_var.sub_(decayed).mul_((n - 1) / n).add_(decayed)
+            decayed = self.running_var.mul_(1 - self.momentum)
+            decayed.add_((torch_var - decayed).mul_((n - 1) / n))
             self.num_batches_tracked += 1
         return normalised
 
