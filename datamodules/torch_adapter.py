@@ -1,7 +1,9 @@
 """Thin torch adapter: ``DataLoader``s that slice whole batches out of in-memory tensors.
 
 The numpy core keeps images channels-last (N, H, W, C), Keras' layout; this adapter is the one
-place where they become torch's channels-first (N, C, H, W): ``to_torch_layout``. Outputs go
+place where they become torch's channels-first (N, C, H, W): ``to_torch_layout``, a permuted
+view without a copy — torch's ``channels_last`` memory format, the one its CPU convolutions run
+fastest in (the twins' conv layers are switched to it by ``fit_lightning``). Outputs go
 back with ``to_keras_layout`` for comparisons. Other ranks (tables, sequences) are the same in both.
 
 One ``__getitem__`` per batch (not per sample + collate): the sampler yields the index array
@@ -21,9 +23,10 @@ from .core import BatchOrder
 
 
 def to_torch_layout(array) -> torch.Tensor:
-    """numpy (N, H, W, C) -> tensor (N, C, H, W); other ranks unchanged (a tensor either way)."""
+    """numpy (N, H, W, C) -> tensor (N, C, H, W) in ``torch.channels_last`` memory format (the
+    numpy memory as it is, viewed); other ranks unchanged (a tensor either way)."""
     tensor = torch.from_numpy(np.ascontiguousarray(array)) if isinstance(array, np.ndarray) else array
-    return tensor.permute(0, 3, 1, 2).contiguous() if tensor.ndim == 4 else tensor
+    return tensor.permute(0, 3, 1, 2) if tensor.ndim == 4 else tensor
 
 
 def to_keras_layout(tensor: torch.Tensor) -> np.ndarray:

@@ -20,6 +20,8 @@ def test_bench_reports_all_three_ways_with_ratios(tmp_path, capsys):
             "2",
             "--threads",
             "1",
+            "--profile-steps",
+            "2",
             "--quiet",
             "--json",
             str(path),
@@ -29,6 +31,11 @@ def test_bench_reports_all_three_ways_with_ratios(tmp_path, capsys):
     )
     out = capsys.readouterr().out
     assert code == 0 and "iris_mlp" in out and "L/keras" in out
+    # --profile-steps: torch.profiler's operator table for Lightning and the bare loop, Keras' step time
+    for way in ("lightning", "torch"):
+        assert f"iris_mlp — {way}, top operators by self CPU time:\n2 steps" in out
+    assert out.count("Self CPU %") == 2 and "aten::addmm" in out
+    assert "iris_mlp — keras, top operators by self CPU time:\nKeras: median" in out
     report = json.loads(path.read_text())
     assert report["machine"]["cpu_count"] >= 1 and report["machine"]["torch"]
     record = report["models"]["iris_mlp"]
@@ -65,6 +72,10 @@ def test_offline_benchmarks_choose_each_download_datasets_named_substitute_and_n
 def test_bench_rejects_a_step_cap_or_thread_count_below_one(capsys):
     assert main(["bench", "--models", "iris_mlp", "--steps", "0"]) == 2
     assert "--steps must be at least 1" in capsys.readouterr().err
+    assert main(["bench", "--models", "iris_mlp", "--profile-steps", "0"]) == 2
+    assert "--profile-steps must be at least 1" in capsys.readouterr().err
+    assert main(["bench", "--models", "iris_mlp,mpg_regression", "--profile-steps", "3"]) == 2
+    assert "--profile-steps profiles one model; name it with --models" in capsys.readouterr().err
     assert main(["bench", "--models", "iris_mlp", "--threads", "0"]) == 2
     assert "--threads must be at least 1" in capsys.readouterr().err
 
@@ -88,3 +99,47 @@ def test_a_workers_peak_memory_is_its_own_not_the_parents():
     parent_rss_mb = parent_rss_kb / 1024
     assert 0 < float(child.stdout.split()[-1]) < parent_rss_mb - 512
     del ballast
+
+
+def test_images_reach_torch_as_a_channels_last_view_of_the_numpy_batch_not_a_copy():
+    import torch
+
+    import numpy as np
+
+    from datamodules.torch_adapter import to_torch_layout
+
+    nhwc = np.arange(2 * 4 * 5 * 3, dtype=np.float32).reshape(2, 4, 5, 3)
+    nchw = to_torch_layout(nhwc)
+    assert nchw.shape == (2, 3, 4, 5) and torch.equal(nchw[1, 2], torch.from_numpy(nhwc[1, :, :, 2]))
+    assert nchw.is_contiguous(memory_format=torch.channels_last)
+    assert nchw.data_ptr() == torch.from_numpy(nhwc).data_ptr()  # the numpy memory itself
+
+
+def test_the_trainer_of_twins_train_and_the_bench_switches_conv_twins_to_channels_last():
+    import torch
+
+    from lit_models.image_classifiers import ConvClassifier, ImageMLP
+    from twins.training.fit_lightning import ChannelsLast, DeterministicWithoutFill, twin_trainer
+
+    trainer, _, _ = twin_trainer({"max_epochs": 1}, quiet=True)
+    assert {ChannelsLast, DeterministicWithoutFill} <= {type(c) for c in trainer.callbacks}
+    cnn = ConvClassifier()
+    ChannelsLast().setup(trainer, cnn, "fit")
+    convs = [m.weight for m in cnn.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert convs and all(w.is_contiguous(memory_format=torch.channels_last) and w.ndim == 4 for w in convs)
+    mlp = ImageMLP(input_shape=[4, 4, 1], hidden_units=[3], output_units=2)
+    before = [p.stride() for p in mlp.parameters()]
+    ChannelsLast().setup(trainer, mlp, "fit")
+    assert [p.stride() for p in mlp.parameters()] == before  # no convolution: left as it is
+
+
+def test_deterministic_training_skips_the_nan_fill_of_new_tensors_and_restores_it():
+    import torch.utils.deterministic
+
+    from twins.training.fit_lightning import DeterministicWithoutFill
+
+    callback, before = DeterministicWithoutFill(), torch.utils.deterministic.fill_uninitialized_memory
+    callback.setup(None, None, "fit")
+    assert torch.utils.deterministic.fill_uninitialized_memory is False
+    callback.teardown(None, None, "fit")
+    assert torch.utils.deterministic.fill_uninitialized_memory is before

@@ -4,6 +4,13 @@ For each model, each of the three runs in a fresh process (``twins.bench.worker`
 the other, on the same data, batch size and number of steps. Reported: median seconds per
 training epoch (warm-up epoch dropped), steps per second, peak resident memory, and the ratios
 Lightning/Keras and Lightning/bare torch, plus Lightning's extra time per step over the bare loop.
+Lightning trains as ``twins train`` trains it (``fit_lightning.twin_trainer``: the same Trainer
+defaults and callbacks), Keras with ``twins train``'s callbacks; the bare loop steps the same
+module (channels-last where it has convolutions, as ``fit_lightning`` switches it).
+
+``--profile-steps N`` (one model) adds each way's top operators over N steps of the last epoch:
+``torch.profiler``'s ``key_averages`` table for Lightning and the bare loop, and Keras' median
+time a step.
 """
 
 from __future__ import annotations
@@ -130,6 +137,17 @@ def table(report: dict) -> str:
     return "\n".join(lines)
 
 
+def profiles(report: dict) -> str:
+    """Each way's profile of each model (``--profile-steps``), under a heading."""
+    parts = []
+    for model_id, record in report["models"].items():
+        for way in WAYS:
+            if record.get(way, {}).get("profile"):
+                heading = f"{model_id} — {way}, top operators by self CPU time"
+                parts.append(f"\n{heading}:\n{record[way]['profile']}")
+    return "\n".join(parts)
+
+
 def bar_chart(report: dict, path) -> Path:
     import numpy as np
 
@@ -176,10 +194,13 @@ def bench(options) -> dict:
         "offline": options.offline,
         "steps": options.steps,
         "threads": options.threads,
+        "profile_steps": options.profile_steps,
     }
     say = (lambda text: None) if options.quiet else (lambda text: print(text, file=sys.stderr, flush=True))
     report = run_bench(ids, options.epochs, worker_options, say)
     print(table(report))
+    if options.profile_steps:
+        print(profiles(report))
     if options.out:
         say(f"bar chart: {bar_chart(report, Path(options.out) / 'bench.png')}")
     if options.json:

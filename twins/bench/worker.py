@@ -58,51 +58,88 @@ def device_for(options: dict) -> torch.device:
 
 
 def prepared_module(model_id, datamodule, options):
-    """The Lightning twin, on the device, channels-last and compiled when asked for."""
+    """The Lightning twin as training gets it: channels-last if it has convolutions (what
+    ``fit_lightning``'s ``ChannelsLast`` does; ``--channels_last`` forces it), compiled when asked for
+    by the caller."""
     from twins.models import make_lightning, model_arguments
-    from twins.training.fit_lightning import seed_lightning
+    from twins.training.fit_lightning import prefer_channels_last, seed_lightning
 
     seed_lightning(0)
-    model = make_lightning(model_id, model_arguments(model_id, datamodule))
+    model = prefer_channels_last(make_lightning(model_id, model_arguments(model_id, datamodule)))
     if options.get("channels_last"):
         model = model.to(memory_format=torch.channels_last)
     return model
 
 
+class StepProfiler:
+    """``torch.profiler`` over the first ``options["profile_steps"]`` training steps of the last
+    epoch (the epochs before warm it up): ``start()`` before an epoch, ``step()`` after each
+    batch, ``table()`` the top operators by self CPU time."""
+
+    def __init__(self, options: dict):
+        self.steps = options.get("profile_steps") or 0
+        self.profile, self.done, self.counted = None, None, 0
+
+    def start(self, last_epoch: bool) -> None:
+        if self.steps and last_epoch and self.profile is None:
+            from torch.profiler import ProfilerActivity, profile
+
+            self.profile = profile(activities=[ProfilerActivity.CPU])
+            self.profile.__enter__()
+
+    def step(self) -> None:
+        if self.profile is not None and self.done is None:
+            self.counted += 1
+            if self.counted == self.steps:
+                self.stop()
+
+    def stop(self) -> None:
+        self.profile.__exit__(None, None, None)
+        averages = self.profile.key_averages()
+        self.done = f"{self.counted} steps\n" + averages.table(
+            sort_by="self_cpu_time_total", row_limit=TOP_OPERATORS
+        )
+
+    def table(self) -> str | None:
+        if self.profile is not None and self.done is None:
+            self.stop()
+        return self.done
+
+
+#: Operators listed by ``--profile-steps``, by self CPU time.
+TOP_OPERATORS = 15
+
+
 def bench_lightning(model_id, datamodule, epochs, options) -> dict:
+    """The twin trained as ``twins train`` trains it: ``fit_lightning``'s Trainer (its defaults,
+    logger and callbacks), quiet, training batches only."""
     import lightning as L
 
-    from twins.training.fit_lightning import TRAINER_DEFAULTS, quiet_lightning
+    from twins.training.fit_lightning import quiet_lightning, twin_trainer
 
     quiet_lightning()
     model = prepared_module(model_id, datamodule, options)
-    times: list[float] = []
+    profiler = StepProfiler(options)
 
-    class EpochTimer(L.Callback):
+    class Profiled(L.Callback):
         def on_train_epoch_start(self, trainer, pl_module):
-            self.started = time.perf_counter()
+            profiler.start(trainer.current_epoch == epochs - 1)
 
-        def on_train_epoch_end(self, trainer, pl_module):
-            if options.get("accelerator") == "gpu":
-                torch.cuda.synchronize()
-            times.append(time.perf_counter() - self.started)
+        def on_train_batch_end(self, *args):
+            profiler.step()
 
-    trainer = L.Trainer(
-        **{
-            **TRAINER_DEFAULTS,
-            "max_epochs": epochs,
-            "limit_val_batches": 0,
-            "enable_progress_bar": False,
-            "enable_model_summary": False,
-            "callbacks": [EpochTimer()],
-            "accelerator": options.get("accelerator", "cpu"),
-            "devices": options.get("devices", 1),
-            "precision": options.get("precision", "32-true"),
-            "limit_train_batches": steps_per_epoch(datamodule, options),
-        },
-    )
+    trainer_args = {
+        "max_epochs": epochs,
+        "limit_val_batches": 0,
+        "callbacks": [Profiled()],
+        "accelerator": options.get("accelerator", "cpu"),
+        "devices": options.get("devices", 1),
+        "precision": options.get("precision", "32-true"),
+        "limit_train_batches": steps_per_epoch(datamodule, options),
+    }
+    trainer, _, clock = twin_trainer(trainer_args, quiet=True)
     trainer.fit(torch.compile(model) if options.get("compile") else model, datamodule=datamodule)
-    return summary(times, steps_per_epoch(datamodule, options))
+    return summary(clock.epoch_seconds, steps_per_epoch(datamodule, options)) | {"profile": profiler.table()}
 
 
 def bare_step(model, optimizers, batch, kind: str):
@@ -137,33 +174,54 @@ def bench_torch(model_id, datamodule, epochs, options) -> dict:
         device.type, dtype=torch.bfloat16, enabled="bf16" in str(options.get("precision", ""))
     )
     times, steps = [], steps_per_epoch(datamodule, options)
-    kind = spec(model_id).training
+    kind, profiler = spec(model_id).training, StepProfiler(options)
     for epoch in range(epochs):
         loader.sampler.set_epoch(epoch)
+        profiler.start(epoch == epochs - 1)
         started = time.perf_counter()
         for batch in itertools.islice(loader, steps):
             batch = [t.to(device, non_blocking=True) for t in batch]
             with autocast:
                 bare_step(step_model, optimizers, batch, kind)
+            profiler.step()
         if kind == "lloyd":
             model.lloyd_update()
         if device.type == "cuda":
             torch.cuda.synchronize()
         times.append(time.perf_counter() - started)
-    return summary(times, steps)
+    return summary(times, steps) | {"profile": profiler.table()}
 
 
 def bench_keras(model_id, datamodule, epochs, options) -> dict:
+    """The Keras twin under ``fit`` with the callbacks ``twins train`` gives it (``EpochTimer``,
+    ``StopOnDivergence``); with ``profile_steps`` the median time of one step of the last epoch."""
+    import keras
+
     from datamodules.keras_adapter import keras_train_data
     from twins.models import make_keras, model_arguments
-    from twins.training.fit_keras import EpochTimer, seed_keras
+    from twins.training.fit_keras import EpochTimer, StopOnDivergence, seed_keras
 
     seed_keras(0)
     model = make_keras(model_id, model_arguments(model_id, datamodule))
     data, _ = keras_train_data(datamodule)
     steps, timer = steps_per_epoch(datamodule, options), EpochTimer()
-    model.fit(data, steps_per_epoch=steps, epochs=epochs, verbose=0, callbacks=[timer])
-    return summary(timer.epoch_seconds, steps)
+    step_seconds: list[float] = []
+
+    class StepTimer(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            self.started = time.perf_counter()
+
+        def on_train_batch_end(self, batch, logs=None):
+            step_seconds.append(time.perf_counter() - self.started)
+
+    callbacks = [timer, StopOnDivergence()] + ([StepTimer()] if options.get("profile_steps") else [])
+    model.fit(data, steps_per_epoch=steps, epochs=epochs, verbose=0, callbacks=callbacks)
+    record = summary(timer.epoch_seconds, steps)
+    if step_seconds:
+        last = step_seconds[-min(steps, options["profile_steps"]) :]
+        median_ms = statistics.median(last) * 1e3
+        record["profile"] = f"Keras: median {median_ms:.3f} ms a step over the last {len(last)} steps"
+    return record
 
 
 def limit_threads(framework: str, threads: int | None) -> None:
@@ -191,7 +249,8 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--options",
         default="{}",
-        help="JSON: accelerator, devices, precision, channels_last, compile, offline, steps, threads",
+        help="JSON: accelerator, devices, precision, channels_last, compile, offline, steps, threads, "
+        "profile_steps",
     )
     args = parser.parse_args(argv)
     from twins.models import make_datamodule

@@ -233,8 +233,16 @@ def cmd_bench(args: list[str]) -> int:
         default=None,
         help="CPU threads of every way (torch and TensorFlow alike; default: the frameworks' own)",
     )
+    parser.add_argument(
+        "--profile-steps",
+        type=PositiveInt | None,
+        default=None,
+        help="print each way's top operators over this many steps of the last epoch (one model)",
+    )
     parser.add_argument("--quiet", action="store_true")
     options = parse(parser, args)
+    if options.profile_steps and (not options.models or "," in options.models):
+        raise UsageError("--profile-steps profiles one model; name it with --models")
     if options.epochs < 2:
         raise UsageError("--epochs must be at least 2: the first epoch is the warm-up")
     from twins.bench.runner import bench

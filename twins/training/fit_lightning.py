@@ -3,7 +3,8 @@ TensorBoard logger is used: its event writer loads TensorFlow where it is instal
 
 The user's loggers and callbacks (``--trainer.logger``, ``--trainer.callbacks``, built as
 LightningCLI builds them) train beside the project's own: ``KerasStyleHistory``, ``EpochTimer``,
-``StopOnDivergence`` and ``EpochProgressBar``.
+``StopOnDivergence``, ``EpochProgressBar`` and the speed settings ``ChannelsLast`` and
+``DeterministicWithoutFill`` (the same mathematics, less time a step).
 """
 
 from __future__ import annotations
@@ -235,6 +236,43 @@ class StopOnDivergence(L.Callback):
             raise DivergenceError("lightning", trainer.current_epoch + 1, batch_idx + 1, float(loss.detach()))
 
 
+def has_conv(module: torch.nn.Module) -> bool:
+    return any(isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d)) for m in module.modules())
+
+
+def prefer_channels_last(module: torch.nn.Module) -> torch.nn.Module:
+    """``module`` with its 4-d weights in ``torch.channels_last`` memory format if it has 2-d
+    convolutions (the same tensors, strided as NHWC: the format torch's CPU convolutions run
+    fastest in, and the one the datamodules' images arrive in, see ``datamodules.torch_adapter``)."""
+    return module.to(memory_format=torch.channels_last) if has_conv(module) else module
+
+
+class ChannelsLast(L.Callback):
+    """Convolutional twins train in ``channels_last`` memory format (``prefer_channels_last``),
+    switched before the optimizer is built. Values are the same; only the strides change."""
+
+    def setup(self, trainer, pl_module, stage):
+        prefer_channels_last(pl_module)
+
+
+class DeterministicWithoutFill(L.Callback):
+    """``deterministic=True`` also fills every new uninitialised tensor with NaN
+    (``torch.utils.deterministic.fill_uninitialized_memory``), a debugging aid that costs a pass
+    over each activation and gradient; no deterministic kernel reads that memory, so results are
+    the same without it. Restored when training ends."""
+
+    def setup(self, trainer, pl_module, stage):
+        import torch.utils.deterministic
+
+        self._fill = torch.utils.deterministic.fill_uninitialized_memory
+        torch.utils.deterministic.fill_uninitialized_memory = False
+
+    def teardown(self, trainer, pl_module, stage):
+        import torch.utils.deterministic
+
+        torch.utils.deterministic.fill_uninitialized_memory = self._fill
+
+
 def seed_lightning(seed: int) -> None:
     L.seed_everything(seed, workers=True, verbose=False)
 
@@ -265,16 +303,10 @@ TRAINER_DEFAULTS = {
 }
 
 
-def fit_lightning(
-    model, datamodule, trainer_args=None, quiet=False, callbacks=(), ckpt_path=None, loggers=()
-) -> RunResult:
-    """``Trainer.fit`` then ``Trainer.test`` of a Lightning twin.
-
-    ``trainer_args`` are ``lightning.Trainer`` arguments (``max_epochs``, ``accelerator``, the
-    user's ``logger`` and ``callbacks`` ...), over ``TRAINER_DEFAULTS``; ``ckpt_path`` resumes
-    (``"last"`` with a ModelCheckpoint). ``callbacks`` and ``loggers``: the project's, added beside.
-    """
-    quiet_lightning()
+def twin_trainer(trainer_args=None, quiet=False, callbacks=(), loggers=()):
+    """``(trainer, history, clock)``: the ``lightning.Trainer`` that trains a twin (``twins train``,
+    the parity suite and ``twins bench`` alike) with the project's logger and callbacks beside the
+    user's; ``history`` (``KerasStyleHistory``) and ``clock`` (``EpochTimer``) collect the run."""
     history, clock = KerasStyleHistory(), EpochTimer()
     options = {**TRAINER_DEFAULTS, "enable_progress_bar": not quiet, "enable_model_summary": not quiet}
     options.update(trainer_args or {})
@@ -287,7 +319,7 @@ def fit_lightning(
         from twins.frameworks import import_tensorflow_quietly
 
         import_tensorflow_quietly()  # the event writer imports it: quietly, and after torch
-    ours = [clock, StopOnDivergence(), *callbacks]
+    ours = [clock, StopOnDivergence(), ChannelsLast(), DeterministicWithoutFill(), *callbacks]
     showing = options["enable_progress_bar"] is not False  # None: Lightning's default, a bar
     if showing and not any(isinstance(c, ProgressBar) for c in user_callbacks):
         ours.append(epoch_progress_bar())
@@ -295,7 +327,20 @@ def fit_lightning(
         options["enable_checkpointing"] = True  # the user's ModelCheckpoint is the checkpointing asked for
         place_checkpoints(user_callbacks, user_loggers, root)
     options["callbacks"] = [*ours, *user_callbacks]
-    trainer = L.Trainer(**options)
+    return L.Trainer(**options), history, clock
+
+
+def fit_lightning(
+    model, datamodule, trainer_args=None, quiet=False, callbacks=(), ckpt_path=None, loggers=()
+) -> RunResult:
+    """``Trainer.fit`` then ``Trainer.test`` of a Lightning twin.
+
+    ``trainer_args`` are ``lightning.Trainer`` arguments (``max_epochs``, ``accelerator``, the
+    user's ``logger`` and ``callbacks`` ...), over ``TRAINER_DEFAULTS``; ``ckpt_path`` resumes
+    (``"last"`` with a ModelCheckpoint). ``callbacks`` and ``loggers``: the project's, added beside.
+    """
+    quiet_lightning()
+    trainer, history, clock = twin_trainer(trainer_args, quiet, callbacks, loggers)
     trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)
     tested = trainer.test(model, datamodule=datamodule, verbose=False)[0]
     test = {name.partition("/")[2]: float(value) for name, value in tested.items()}
