@@ -85,7 +85,7 @@ def _difference(bench: Bench, step: Step):
 
 
 def hints_for(bench: Bench, step: Step, error: BaseException) -> list[str]:
-    from . import hinting, hints, hints_keras  # noqa: F401 - importing the hint modules registers their hints
+    from . import fallbacks, hinting, hints, hints_keras  # noqa: F401 - importing them registers their hints
 
     def part(model):
         return getattr(model, step.part, None) if step.part and model is not None else model
@@ -105,8 +105,30 @@ def hints_for(bench: Bench, step: Step, error: BaseException) -> list[str]:
         focus.get("yours"),
         focus.get("reference"),
         difference,
+        {"forward_returns": bench.forward_returns},
     )
-    return hinting.collect(context)
+    return hinting.collect(context) + lookahead(bench, step)
+
+
+def lookahead(bench: Bench, step: Step) -> list[str]:
+    """What later steps will need changed, found without running them (the optimizer, the
+    missing step methods): the first failure names everything that is known to be left."""
+    from . import hinting, hints
+    from .steps import missing_steps_line
+
+    yours, reference = bench.yours, bench.reference
+    if bench.exercise.write != LIGHTNING or yours is None or reference is None:
+        return []
+    later = []
+    if step.category != "step":
+        context = hinting.Context("step", None, bench.exercise, yours, reference, bench.twin, yours, reference)
+        try:
+            later += [f"later, one step: {text}" for text in hints.optimizer_rule(context)]
+        except Exception:
+            pass
+    if step.category != "trajectory" and missing_steps_line(yours):
+        later.append(f"later, trajectory: {missing_steps_line(yours)}")
+    return later
 
 
 def run_step(bench: Bench, step: Step) -> StepResult:
