@@ -22,7 +22,14 @@ import torch
 
 import lightning as L
 
-STAGES = {"train": "train", "training": "train", "val": "val", "valid": "val", "validation": "val", "test": "test"}
+STAGES = {
+    "train": "train",
+    "training": "train",
+    "val": "val",
+    "valid": "val",
+    "validation": "val",
+    "test": "test",
+}
 #: Lightning users' metric names → Keras' names in ``history``.
 ALIASES = {"acc": "accuracy", "mean_absolute_error": "mae", "mean_squared_error": "mse"}
 #: The step methods whose unprefixed names (``self.log("loss", ...)``) belong to one stage.
@@ -108,7 +115,12 @@ def adapted(model):
         _ADAPTED[cls] = type(
             cls.__name__,
             (cls,),
-            {**overrides, "_grader_adapted": True, "__module__": cls.__module__, "__qualname__": cls.__qualname__},
+            {
+                **overrides,
+                "_grader_adapted": True,
+                "__module__": cls.__module__,
+                "__qualname__": cls.__qualname__,
+            },
         )
     model.__class__ = _ADAPTED[cls]
     return model
@@ -116,7 +128,9 @@ def adapted(model):
 
 def renamed(model) -> dict:
     """``{your name: the Keras key it was read as}`` of what ``model``'s steps logged so far."""
-    return {k: v for k, v in getattr(model, "__dict__", {}).get("_grader_names", {}).items() if k != "per step"}
+    return {
+        k: v for k, v in getattr(model, "__dict__", {}).get("_grader_names", {}).items() if k != "per step"
+    }
 
 
 def logged_per_step(model) -> bool:

@@ -15,7 +15,9 @@ def _you(context: Context) -> str:
 def _raised(context: Context) -> str:
     """`` (the line named in the message raised it)`` for a Python error, else ""."""
     error = context.error
-    return "" if type(error).__name__ in ("ParityError", "StepFailure") else " — the line named above raised it"
+    return (
+        "" if type(error).__name__ in ("ParityError", "StepFailure") else " — the line named above raised it"
+    )
 
 
 @fallback("loads")

@@ -179,7 +179,11 @@ def _output_activation(bench: Bench, lightning, keras_model, x) -> str:
     from .adapt import attach_output_activation, keras_output_activation
 
     name = keras_output_activation(keras_model)
-    if bench.exercise.write != LIGHTNING or hasattr(lightning, "keras_output") or name not in adapt.ACTIVATIONS:
+    if (
+        bench.exercise.write != LIGHTNING
+        or hasattr(lightning, "keras_output")
+        or name not in adapt.ACTIVATIONS
+    ):
         return ""
     keras_to_torch(keras_model, lightning)
     raw = parity.forward_max_abs_diff(lightning, keras_model, x)
@@ -250,7 +254,9 @@ def _missing_keys(keras_values: dict, lightning_values: dict, prefix: str) -> li
 
 
 def _logging_line(missing: list[str], yours) -> str:
-    said = ", ".join(f"{k} → {adapt.history_key(v) or v}" for k, v in adapt.renamed(yours).items()) or "nothing"
+    said = (
+        ", ".join(f"{k} → {adapt.history_key(v) or v}" for k, v in adapt.renamed(yours).items()) or "nothing"
+    )
     return (
         f"Keras' history has {', '.join(missing)} (one value per epoch); your twin logged none under those "
         f"names (it logged: {said}) — self.log('train_acc', acc, on_epoch=True) in training_step, "
