@@ -18,7 +18,7 @@ from .test_exercises import failing_step
 check = test_exercises.check  # the fixture: ``check(id, *flags) -> (exit status, JSON record, stdout)``
 
 PLAIN = Path(__file__).parent / "plain_solutions"
-PASSING = ["cnn", "tabular_mlp", "autoencoder", "transfer", "lstm"]
+PASSING = ["cnn", "tabular_mlp", "autoencoder", "transfer", "lstm", "kmeans"]
 
 TORCH_INIT = (
     "        for module in self.modules():\n"
@@ -146,3 +146,13 @@ def test_an_lstm_without_return_sequences_fails_the_build_with_the_hint(tmp_path
     _, record, _ = check("lstm", "--file", str(mistake))
     step = failing_step(record)
     assert step["name"] == "builds" and any("return_sequences=True" in h for h in step["hints"])
+
+
+def test_a_kmeans_fit_without_its_epoch_callback_fails_the_trajectory_with_the_lloyd_hint(tmp_path, check):
+    mistake = planted(
+        tmp_path, "kmeans", ("callbacks=[MoveCentroids(), *(callbacks or [])]", "callbacks=callbacks")
+    )
+    _, record, _ = check("kmeans", "--file", str(mistake))
+    step = failing_step(record)
+    assert step["name"] == "trajectory (2 epochs)"
+    assert any("fit adds the LloydEpochEnd callback" in h for h in step["hints"])
