@@ -72,12 +72,13 @@ def _translating(step, stage: str):
 
         def keras_log(name, value, *more, **options):
             key = keras_name(name, stage)
-            renamed[name] = key
+            renamed.setdefault(name, key)  # the first stage that logged it (training)
             return log(key, value, *more, **epoch_kwargs(options))
 
         def keras_log_dict(values, *more, **options):
             keys = {name: keras_name(name, stage) for name in values}
-            renamed.update(keys)
+            for name, key in keys.items():
+                renamed.setdefault(name, key)
             return log_dict({keys[n]: v for n, v in values.items()}, *more, **epoch_kwargs(options))
 
         before = {name: self.__dict__[name] for name in ("log", "log_dict") if name in self.__dict__}

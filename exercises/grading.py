@@ -147,6 +147,15 @@ def lookahead(bench: Bench, step: Step) -> list[str]:
                 later += [f"later, {LABELS[category]}: {text}" for text in getattr(hints, name)(context)]
             except Exception:
                 continue
+    if bench.exercise.dropout and failed < ORDER.index("dropout"):
+        from .steps import _dropout_rates
+
+        mine, theirs = _dropout_rates(yours), _dropout_rates(reference)
+        if mine != theirs:
+            later.append(
+                f"later, dropout rates: your Dropout modules {mine}, the reference's {theirs} — one "
+                "nn.Dropout per Keras Dropout (a module used twice counts once)"
+            )
     if step.category != "trajectory" and missing_steps_line(yours):
         later.append(f"later, trajectory: {missing_steps_line(yours)}")
     return list(dict.fromkeys(later))

@@ -18,7 +18,7 @@ from .test_exercises import failing_step
 check = test_exercises.check  # the fixture: ``check(id, *flags) -> (exit status, JSON record, stdout)``
 
 PLAIN = Path(__file__).parent / "plain_solutions"
-PASSING = ["cnn", "tabular_mlp", "autoencoder", "transfer", "lstm", "kmeans"]
+PASSING = ["cnn", "tabular_mlp", "autoencoder", "transfer", "lstm", "kmeans", "dcgan"]
 
 TORCH_INIT = (
     "        for module in self.modules():\n"
@@ -53,9 +53,10 @@ def test_the_plain_solution_passes(exercise_id, check):
 def test_cnn_logits_and_lightning_names_are_read_the_keras_way(check):
     _, record, _ = check("cnn", "--file", str(PLAIN / "cnn.py"))
     steps = {step["name"]: step["message"] for step in record["steps"]}
-    assert "your forward returns logits, so they were compared after the softmax" in steps[
-        "forward after weight transfer"
-    ]
+    assert (
+        "your forward returns logits, so they were compared after the softmax"
+        in steps["forward after weight transfer"]
+    )
     trajectory = steps["trajectory (2 epochs)"]
     assert "train_loss as loss" in trajectory and "val_acc as val_accuracy" in trajectory
     assert "read as epoch means like Keras' history" in trajectory  # self.log's per-step default
@@ -156,3 +157,29 @@ def test_a_kmeans_fit_without_its_epoch_callback_fails_the_trajectory_with_the_l
     step = failing_step(record)
     assert step["name"] == "trajectory (2 epochs)"
     assert any("fit adds the LloydEpochEnd callback" in h for h in step["hints"])
+
+
+def test_a_dcgan_first_draft_with_torch_defaults_names_them_all_at_its_first_failure(tmp_path, check):
+    """torch's BatchNorm, one Dropout module used twice (and F.leaky_relu's default slope: a function,
+    not a module, so only the layer trace finds it — at the check after the BatchNorm is fixed)."""
+    draft = planted(
+        tmp_path,
+        "dcgan",
+        (", 0.3)", ")"),
+        ("KerasBatchNorm1d(7 * 7 * 256)", "nn.BatchNorm1d(7 * 7 * 256)"),
+        ("KerasBatchNorm2d(128)", "nn.BatchNorm2d(128)"),
+        ("KerasBatchNorm2d(64)", "nn.BatchNorm2d(64)"),
+        (
+            "self.dropout1, self.dropout2 = nn.Dropout(dropout), nn.Dropout(dropout)",
+            "self.dropout1 = nn.Dropout(dropout)",
+        ),
+        ("self.dropout2(", "self.dropout1("),
+    )
+    _, record, _ = check("dcgan", "--file", str(draft))
+    step = failing_step(record)
+    assert step["name"] == "generator: forward after weight transfer"
+    hints = " | ".join(step["hints"])
+    assert "layer 2 (BatchNorm1d 'norm0') computes differently" in hints
+    assert "BatchNorm epsilon: Keras 0.001" in hints
+    assert "later, one step: BatchNorm momentum: Keras 0.99 corresponds to torch 0.01" in hints
+    assert "later, dropout rates: your Dropout modules [0.3], the reference's [0.3, 0.3]" in hints
