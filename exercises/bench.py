@@ -51,6 +51,10 @@ class Bench:
         self.yours = self.twin = self.reference = None
         self.focus: dict = {}  # the models the current step works on, for the hints
         self.draws: dict = {}  # (who, seed) -> a fresh model, for the initialisation step
+        # a Lightning twin without keras_output whose forward returns logits: Keras' output
+        # activation the grader applies (found by the forward step, see exercises.adapt)
+        self.output_activation: str | None = None
+        self.forward_returns: str | None = None  # "softmax": a forward that ends with Keras' activation
 
     # --- loading and building ------------------------------------------------------------------
 
@@ -74,7 +78,15 @@ class Bench:
         return factory(**{k: v for k, v in arguments.items() if k not in TORCH_ONLY_ARGS})
 
     def build_yours(self, seed: int = 0, **overrides):
-        return self._build(self.exercise.write, self.participant, seed, overrides)
+        """Your twin; a Lightning one read by a Lightning user's conventions (``exercises.adapt``)."""
+        model = self._build(self.exercise.write, self.participant, seed, overrides)
+        if self.exercise.write != LIGHTNING or self.path is None:
+            return model
+        from .adapt import adapted, attach_output_activation
+
+        if self.output_activation:
+            attach_output_activation(model, self.output_activation)
+        return adapted(model)
 
     def build_reference(self, seed: int = 0, **overrides):
         return self._build(self.exercise.write, load_reference(self.exercise)[1], seed, overrides)

@@ -113,6 +113,17 @@ def _source(args, exercise, stack) -> Path | None:
     return path
 
 
+def again(args) -> str:
+    """The command to run once a step is fixed: the one that was run (its --file, --json)."""
+    import shlex
+
+    flags = [f"--file {shlex.quote(str(args.file))}"] if args.file else []
+    flags += ["--solution"] if args.solution else []
+    flags += ["--skeleton"] if args.skeleton else []
+    flags += [f"--json {shlex.quote(str(args.json))}"] if args.json else []
+    return " ".join(["exercise check", args.id, *flags])
+
+
 def cmd_check(args) -> int:
     import contextlib
 
@@ -130,7 +141,7 @@ def cmd_check(args) -> int:
 
         print(header(exercise, path), flush=True)
         result = grade(exercise, path, on_step=lambda step: print("\n".join(step_lines(step)), flush=True))
-        print(summary(result, exercise))
+        print(summary(result, exercise, again(args)))
     if args.json:
         write_json(result, args.json)
     return 0 if result.passed else EXIT_FAILED

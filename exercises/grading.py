@@ -85,7 +85,7 @@ def _difference(bench: Bench, step: Step):
 
 
 def hints_for(bench: Bench, step: Step, error: BaseException) -> list[str]:
-    from . import hinting, hints, hints_keras  # noqa: F401 - importing the hint modules registers their hints
+    from . import fallbacks, hinting, hints, hints_keras  # noqa: F401 - importing them registers their hints
 
     def part(model):
         return getattr(model, step.part, None) if step.part and model is not None else model
@@ -105,8 +105,60 @@ def hints_for(bench: Bench, step: Step, error: BaseException) -> list[str]:
         focus.get("yours"),
         focus.get("reference"),
         difference,
+        {"forward_returns": bench.forward_returns},
     )
-    return hinting.collect(context)
+    return hinting.collect(context) + lookahead(bench, step)
+
+
+#: The order of the step categories, and the hints that need no run of their step (a module's
+#: settings against the reference's): those of later steps are named at the first failure.
+ORDER = ("loads", "builds", "shapes", "counts", "init", "forward", "dropout", "step", "trajectory")
+LOOKAHEAD = {
+    "forward": (
+        "same_padding",
+        "strided_same_conv",
+        "conv_transpose_same",
+        "leaky_relu_slope",
+        "batchnorm_epsilon",
+    ),
+    "step": ("optimizer_rule", "manual_optimization", "batchnorm_momentum", "batchnorm_variance"),
+}
+LABELS = {"forward": "forward after weight transfer", "step": "one step"}
+
+
+def lookahead(bench: Bench, step: Step) -> list[str]:
+    """What later steps will need changed, found without running them (layer settings, the
+    optimizer, the missing step methods): the first failure names everything known to be left."""
+    from . import hinting, hints
+    from .steps import missing_steps_line
+
+    yours, reference = bench.yours, bench.reference
+    if bench.exercise.write != LIGHTNING or yours is None or reference is None:
+        return []
+    later, failed = [], ORDER.index(step.category)
+    for category, names in LOOKAHEAD.items():
+        if ORDER.index(category) <= failed:
+            continue
+        context = hinting.Context(
+            category, None, bench.exercise, yours, reference, bench.twin, yours, reference
+        )
+        for name in names:
+            try:
+                later += [f"later, {LABELS[category]}: {text}" for text in getattr(hints, name)(context)]
+            except Exception:
+                continue
+    if bench.exercise.dropout and failed < ORDER.index("dropout"):
+        from .steps import _dropout_rates
+
+        mine, theirs = _dropout_rates(yours), _dropout_rates(reference)
+        if mine != theirs:
+            later.append(
+                f"later, dropout rates: your Dropout modules {mine}, the reference's {theirs} — one "
+                "nn.Dropout per Keras Dropout (a module used twice counts once)"
+            )
+    if step.category != "trajectory" and missing_steps_line(yours):
+        later.append(f"later, trajectory: {missing_steps_line(yours)}")
+    return list(dict.fromkeys(later))
 
 
 def run_step(bench: Bench, step: Step) -> StepResult:

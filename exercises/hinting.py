@@ -41,8 +41,24 @@ def hint(*categories: str, framework: str = ""):
     return register
 
 
+# category -> function: the hint when no specific one applies (every failing step gets one)
+FALLBACKS: dict[str, object] = {}
+
+
+def fallback(*categories: str):
+    """Register the last-resort hint of these step categories."""
+
+    def register(function):
+        for category in categories:
+            FALLBACKS[category] = function
+        return function
+
+    return register
+
+
 def collect(context: Context) -> list[str]:
-    """Every hint that applies to the failing step, each once, in registration order."""
+    """Every hint that applies to the failing step, each once, in registration order; the
+    category's fallback when none does — no failing step goes without a hint."""
     found = []
     for categories, framework, function in HINTS:
         if context.category in categories and framework in ("", context.exercise.write):
@@ -50,4 +66,6 @@ def collect(context: Context) -> list[str]:
                 found += function(context) or []
             except Exception:
                 continue
+    if not found and context.category in FALLBACKS:
+        found = FALLBACKS[context.category](context)
     return list(dict.fromkeys(found))

@@ -122,15 +122,20 @@ def same_padding(context: Context) -> list[str]:
 @hint("shapes", "forward", framework=LIGHTNING)
 def strided_same_conv(context: Context) -> list[str]:
     """Strided ``same``: Keras pads the odd pixel at the bottom/right only; torch pads both sides."""
-    for (name, m), (_, r) in _paired(context, nn.Conv2d):
-        if isinstance(r, SameConv2d) and not isinstance(m, SameConv2d) and m.stride != (1, 1):
-            return [
-                f"Conv2d '{name}' (stride {m.stride[0]}, padding {m.padding[0]}): "
-                "with strides > 1 Keras' 'same' pads the odd pixel at the bottom/right only, "
-                "torch's padding pads both sides equally — use lit_models.keras_compat.layers.SameConv2d "
-                "(it pads like Keras, then convolves with padding=0)"
-            ]
-    return []
+    found = [
+        (name, m)
+        for (name, m), (_, r) in _paired(context, nn.Conv2d)
+        if isinstance(r, SameConv2d) and not isinstance(m, SameConv2d) and m.stride != (1, 1)
+    ]
+    if not found:
+        return []
+    names, (_, m) = "', '".join(n for n, _ in found), found[0]
+    return [
+        f"Conv2d '{names}' (stride {m.stride[0]}, padding {m.padding[0]}): "
+        "with strides > 1 Keras' 'same' pads the odd pixel at the bottom/right only, "
+        "torch's padding pads both sides equally — use lit_models.keras_compat.layers.SameConv2d "
+        "(it pads like Keras, then convolves with padding=0)"
+    ]
 
 
 @hint("shapes", "counts", "forward", framework=LIGHTNING)
@@ -184,8 +189,8 @@ def channels_last_reshape(context: Context) -> list[str]:
     if d and d.kind == "reordered" and isinstance(d.module, (nn.Conv2d, nn.ConvTranspose2d)):
         return [
             "Reshape order: Keras' Reshape((h, w, c)) reads the vector as (H, W, C) — "
-            "in torch x.view(len(x), h, w, c).permute(0, 3, 1, 2) "
-            "(lit_models.dcgan.ChannelsLastReshape), not x.view(len(x), c, h, w)"
+            "in your forward write x.view(len(x), h, w, c).permute(0, 3, 1, 2), not x.view(len(x), c, h, w) "
+            "(the grader copies Keras' Dense weights as they are: its outputs arrive in H, W, C order)"
         ]
     return []
 
@@ -257,6 +262,18 @@ def batchnorm_variance(context: Context) -> list[str]:
                 "lit_models.keras_compat.layers.KerasBatchNorm1d/2d (epsilon 1e-3, momentum 0.01, biased)"
             ]
     return []
+
+
+@hint("step", "trajectory", framework=LIGHTNING)
+def loss_on_probabilities(context: Context) -> list[str]:
+    """A forward that ends with softmax, and a loss that expects logits."""
+    if context.extra.get("forward_returns") != "softmax":
+        return []
+    return [
+        "your forward ends with softmax (so it matched Keras' output), but F.cross_entropy in training_step "
+        "applies log-softmax itself and expects logits: end forward with the last Linear and apply the "
+        "softmax only in keras_output(x) (Keras fuses softmax + cross-entropy the same way)"
+    ]
 
 
 def _optimizers(model) -> list:

@@ -63,14 +63,15 @@ def step_lines(step: StepResult) -> list[str]:
     return lines + [f"      hint: {text}" for text in step.hints]
 
 
-def summary(grade: Grade, exercise: Exercise) -> str:
+def summary(grade: Grade, exercise: Exercise, command: str | None = None) -> str:
+    """The last line; ``command``: the exact command that was run, repeated in the footer."""
     ran = [s for s in grade.steps if s.passed is not None]
     if grade.passed:
         return f"✓ all {len(grade.steps)} steps passed: your twin is the reference's twin."
     failed = next(s for s in ran if not s.passed)
     return (
         f"✗ step {len(ran)} of {len(grade.steps)} failed ({failed.name}). Fix it, then run "
-        f"`exercise check {exercise.id}` again."
+        f"`{command or f'exercise check {exercise.id}'}` again."
     )
 
 

@@ -25,7 +25,7 @@ from twins import parity
 from twins.parity.counts import extra_torch_parameters, keras_counts, torch_counts
 from twins.transfer import keras_to_torch, paired_layers, torch_tensors
 
-from . import initcheck
+from . import adapt, initcheck
 from .bench import Bench
 from .catalogue import LIGHTNING
 
@@ -172,15 +172,44 @@ def dropout(bench: Bench) -> str:
     return f"{theirs}"
 
 
+def _output_activation(bench: Bench, lightning, keras_model, x) -> str:
+    """A Lightning twin without ``keras_output``: does its forward return logits of the Keras
+    twin's softmax/sigmoid output? Then the grader applies that activation for the comparison (as
+    ``CourseModule.keras_output`` does) and says so; returns that note, or ""."""
+    from .adapt import attach_output_activation, keras_output_activation
+
+    name = keras_output_activation(keras_model)
+    if (
+        bench.exercise.write != LIGHTNING
+        or hasattr(lightning, "keras_output")
+        or name not in adapt.ACTIVATIONS
+    ):
+        return ""
+    keras_to_torch(keras_model, lightning)
+    raw = parity.forward_max_abs_diff(lightning, keras_model, x)
+    attach_output_activation(lightning, name)
+    if not parity.forward_max_abs_diff(lightning, keras_model, x) < raw:
+        del lightning.__dict__["keras_output"]
+        if raw <= tolerance(bench.exercise, "forward"):
+            bench.forward_returns = name  # forward applies the activation itself: the loss must expect it
+        return ""
+    bench.output_activation = name
+    return (
+        f"; your forward returns logits, so they were compared after the {name} Keras' last layer "
+        "applies (define keras_output(x) to choose yourself)"
+    )
+
+
 def forward(bench: Bench, part: str | None = None) -> str:
     lightning, keras_model = bench.pair(bench.yours, bench.twin, part)
     x = bench.forward_inputs()
     if part:
         x = parity.component_input(keras_model, x)
     atol = tolerance(bench.exercise, "forward")
+    note = "" if part else _output_activation(bench, lightning, keras_model, x)
     return (
         f"max |Δ| {parity.check_forward(lightning, keras_model, x, atol=atol):.2g} ≤ "
-        f"{atol:g} on {len(x)} samples"
+        f"{atol:g} on {len(x)} samples{note}"
     )
 
 
@@ -197,25 +226,75 @@ def one_step(bench: Bench, overrides: dict | None = None) -> str:
     return ", ".join(f"{stage} {value:.2g}" for stage, value in measured.items()) + " (relative Δ)"
 
 
+def missing_steps(model) -> list[str]:
+    """The Lightning step methods the trajectory needs that ``model`` lacks: Keras' ``fit``
+    validates every epoch (``validation_step``) and ``evaluate`` tests (``test_step``)."""
+    if not isinstance(model, L.LightningModule):
+        return []
+    return [
+        name
+        for name in ("training_step", "validation_step", "test_step")
+        if getattr(type(model), name) is getattr(L.LightningModule, name)
+    ]
+
+
+def missing_steps_line(model) -> str:
+    names = missing_steps(model)
+    return (
+        f"your {type(model).__name__} has no {' and no '.join(names)}: Keras' fit validates after every "
+        "epoch (history's val_* values) and evaluate measures the test split — write them like "
+        "training_step without the optimizer, logging val_loss/val_acc and test_loss/test_acc"
+        if names
+        else ""
+    )
+
+
+def _missing_keys(keras_values: dict, lightning_values: dict, prefix: str) -> list[str]:
+    return [f"{prefix}{key}" for key in keras_values if key not in lightning_values]
+
+
+def _logging_line(missing: list[str], yours) -> str:
+    said = (
+        ", ".join(f"{k} → {adapt.history_key(v) or v}" for k, v in adapt.renamed(yours).items()) or "nothing"
+    )
+    return (
+        f"Keras' history has {', '.join(missing)} (one value per epoch); your twin logged none under those "
+        f"names (it logged: {said}) — self.log('train_acc', acc, on_epoch=True) in training_step, "
+        "'val_acc' in validation_step, 'test_acc' in test_step: the grader reads train_/val_/test_ and "
+        "train/, val/, test/ names, acc as accuracy"
+    )
+
+
 def trajectory(bench: Bench) -> str:
     from twins.training.fit_keras import fit_keras
     from twins.training.fit_lightning import fit_lightning
 
     yours, twin = bench.build_yours(), bench.build_twin()
     bench.focus = {"yours": yours, "twin": twin, "reference": bench.reference}
+    if bench.exercise.write == LIGHTNING and missing_steps(yours):
+        raise StepFailure(missing_steps_line(yours))
     lightning, keras_model = bench.pair(yours, twin)
     parity.without_dropout(lightning, keras_model)
     keras_to_torch(keras_model, lightning)
     lit = fit_lightning(lightning, bench.datamodule, {"max_epochs": TRAJECTORY_EPOCHS, **QUIET}, quiet=True)
     ker = fit_keras(keras_model, bench.datamodule, epochs=TRAJECTORY_EPOCHS, quiet=True)
+    missing = _missing_keys(ker.history, lit.history, "") + _missing_keys(ker.test, lit.test, "test ")
+    if missing and bench.exercise.write == LIGHTNING:
+        raise StepFailure(_logging_line(missing, lightning))
     rtol = tolerance(bench.exercise, "trajectory")
     worst = parity.check_trajectory(ker.history, lit.history, rtol)
     tested = parity.check_trajectory(
         {k: [v] for k, v in ker.test.items()}, {k: [v] for k, v in lit.test.items()}, rtol
     )
+    per_step = (
+        "; training_step logged per step (Lightning's default), read as epoch means like Keras' "
+        "history (on_epoch=True logs them so)"
+        if adapt.logged_per_step(lightning)
+        else ""
+    )
     return (
         f"{TRAJECTORY_EPOCHS} epochs, {', '.join(ker.history)} + test: "
-        f"max relative Δ {max(worst, tested):.2g} ≤ {rtol:g}"
+        f"max relative Δ {max(worst, tested):.2g} ≤ {rtol:g}{adapt.describe_renames(lightning)}{per_step}"
     )
 
 

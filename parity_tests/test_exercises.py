@@ -40,6 +40,7 @@ def check(tmp_path, capsys):
 def failing_step(record: dict) -> dict:
     ran = [step for step in record["steps"] if step["passed"] is not None]
     assert ran[-1]["passed"] is False and all(step["passed"] for step in ran[:-1])
+    assert ran[-1]["hints"], ran[-1]  # every failing step gets at least one hint
     assert all(step["passed"] is None for step in record["steps"][len(ran) :])  # grading stopped there
     return ran[-1]
 
