@@ -49,6 +49,19 @@ CASES = {
     ),
     "cluster_batch_size": (["cluster", "--batch-size", "0"], ["--batch-size", "> 0"]),
     "bench_steps": (["bench", "--steps", "0"], ["--steps", "> 0"]),
+    "trainer_max_epochs_unlimited": (
+        [*LIGHTNING, "--trainer.max_epochs", "-1"],
+        ["--trainer.max_epochs", "1"],
+    ),
+    "trainer_max_epochs_zero": ([*LIGHTNING, "--trainer.max_epochs", "0"], ["--trainer.max_epochs", "1"]),
+    "featuremaps_no_images": (
+        ["featuremaps", "mnist_cnn", "--out", "unused", "--images", "0"],
+        ["--images", "> 0"],
+    ),
+    "predict_epochs_zero": (
+        ["predict", "mnist_cnn", "--image", "unused.png", "--epochs", "0"],
+        ["--epochs", "> 0"],
+    ),
 }
 #: CSV files of the CSV exercise that are refused when the data is read, before the twins are built.
 CSV_CASES = {

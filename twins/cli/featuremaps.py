@@ -181,6 +181,8 @@ def featuremaps(model_id: str, options) -> dict:
 def command(args: list[str]) -> int:
     """``twins featuremaps MODEL --out DIR [--train keras|lightning] [--epochs N] [--images N]
     [--layers N]``."""
+    from jsonargparse.typing import NonNegativeInt, PositiveInt
+
     from twins.cli.options import model_parser, parse, split_model_id
 
     model_id, rest = split_model_id("featuremaps", args)
@@ -194,12 +196,12 @@ def command(args: list[str]) -> int:
     )
     parser.add_argument(
         "--epochs",
-        type=int | None,
+        type=NonNegativeInt | None,
         default=None,
         help="training epochs (default: the config's; 0: untrained)",
     )
-    parser.add_argument("--images", type=int, default=3, help="validation images to show")
-    parser.add_argument("--layers", type=int, default=2, help="first conv layers to show")
-    parser.add_argument("--channels", type=int, default=8, help="channels per layer to show")
+    parser.add_argument("--images", type=PositiveInt, default=3, help="validation images to show")
+    parser.add_argument("--layers", type=PositiveInt, default=2, help="first conv layers to show")
+    parser.add_argument("--channels", type=PositiveInt, default=8, help="channels per layer to show")
     featuremaps(model_id, parse(parser, rest))
     return 0

@@ -116,6 +116,9 @@ def cmd_train(args: list[str]) -> int:
     elif options.keras_strategy != "none":
         raise UsageError("--keras_strategy applies to --framework keras only")
     check_logger_option(options)
+    if options.trainer.max_epochs is not None and options.trainer.max_epochs < 1:
+        # Lightning reads -1 as "no limit" and 0 as "no training": neither is a course run.
+        raise UsageError("--trainer.max_epochs must be at least 1 (use --epochs N); -1 would train forever")
     from twins.cli.commands import train
 
     train(model_id, built(parser, options))

@@ -213,8 +213,10 @@ def predict(model_id: str, options) -> dict:
 
 
 def command(args: list[str]) -> int:
-    """``twins predict MODEL --image PHOTO [--checkpoint CKPT | --epochs N] [--json PATH] [--show-input PNG]
+    """``twins predict MODEL --image PHOTO [--checkpoint CKPT | --epochs N] [--json PATH]
     [--show-input PNG]``."""
+    from jsonargparse.typing import PositiveInt
+
     from twins.cli.options import model_parser, parse, split_model_id
 
     model_id, rest = split_model_id("predict", args)
@@ -230,7 +232,7 @@ def command(args: list[str]) -> int:
     )
     parser.add_argument(
         "--epochs",
-        type=int | None,
+        type=PositiveInt | None,
         default=None,
         help="training epochs without --checkpoint (default: the config's)",
     )
