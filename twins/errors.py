@@ -31,3 +31,7 @@ class Stopped(Exception):
         advice = "resume with --resume" if resumable else "nothing saved to resume from (no --out)"
         super().__init__(f"stopped by {signal_name} after epoch {epochs}; {advice}")
         self.signal_name, self.epochs, self.exit_status = signal_name, epochs, exit_status
+
+
+class ForeignCheckpoint(CheckpointError):
+    """A sound checkpoint of another model or architecture: refused, never fallen back from."""

@@ -20,6 +20,7 @@ import contextlib
 import math
 import os
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -30,7 +31,7 @@ import numpy as np
 from lightning.pytorch.callbacks import Checkpoint
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 
-from twins.errors import CheckpointError, OutInUse
+from twins.errors import CheckpointError, ForeignCheckpoint, OutInUse
 
 #: The previous checkpoint, kept next to ``last.ckpt`` (Keras' ``BackupAndRestore`` suffix).
 PREVIOUS_SUFFIX = ".bkp"
@@ -212,7 +213,7 @@ def check_model_id(checkpoint: dict, model_id: str, name) -> None:
     saved = checkpoint.get("twins_model_id")
     if saved is not None and saved != model_id:
         shown = saved if isinstance(saved, str) else "?"
-        raise CheckpointError(
+        raise ForeignCheckpoint(
             f"{name} belongs to model '{shown}', not '{model_id}'; use another --out for '{model_id}'"
         )
 
@@ -256,12 +257,23 @@ def read_checkpoint(path) -> dict:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # truncated zip, zero bytes, a pickle of other objects: all refused alike
         raise CheckpointError(
-            f"{path} is not a checkpoint this project wrote, or it is damaged ({first_line(error)}); "
+            f"{path} is not a checkpoint this project wrote, or it is damaged ({load_failure(error)}); "
             "nothing from it was loaded"
         ) from None
     if not isinstance(checkpoint, dict):
         raise CheckpointError(f"{path} is not a checkpoint this project wrote (not a dict); it was not used")
     return checkpoint
+
+
+def load_failure(error: BaseException) -> str:
+    """Why ``torch.load`` refused a file, in a few words: torch's ``weights_only`` refusal is a
+    paragraph whose one telling line names the object the file wanted built."""
+    unsupported = re.search(r"Unsupported global: GLOBAL [\w.]+", str(error))
+    if unsupported:
+        return f"it asks for Python objects, not only tensors and numbers: {unsupported.group(0)}"
+    if "Weights only load failed" in str(error):
+        return "not a PyTorch checkpoint file"
+    return first_line(error)
 
 
 def first_line(error: BaseException, limit: int = 100) -> str:
@@ -304,14 +316,14 @@ def check_architecture(path, model_id: str, saved: dict, expected: dict) -> None
     for name, tensor in expected.items():
         if name not in saved or tuple(saved[name].shape) != tuple(tensor.shape):
             found = "missing" if name not in saved else f"{list(saved[name].shape)} in the file"
-            raise CheckpointError(
+            raise ForeignCheckpoint(
                 f"{path} is a checkpoint of another architecture of '{model_id}' ({name}: {found}, "
                 f"{list(tensor.shape)} here); resume with the options it was trained with, "
                 "or use another --out"
             )
     extra = sorted(set(saved) - set(expected))
     if extra:
-        raise CheckpointError(
+        raise ForeignCheckpoint(
             f"{path} is a checkpoint of another architecture of '{model_id}' ({extra[0]} is not in this "
             "model); resume with the options it was trained with, or use another --out"
         )
@@ -330,9 +342,9 @@ def resumable_checkpoint(directory, model_id: str, model) -> Path | None:
     for path in candidates:
         try:
             checked_checkpoint(path, model_id, model)
+        except ForeignCheckpoint:
+            raise
         except CheckpointError as error:
-            if "belongs to model" in str(error) or "another architecture" in str(error):
-                raise
             problems.append(str(error))
             continue
         if problems or path != last:

@@ -15,7 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from datamodules.keras_adapter import keras_eval_data, keras_train_data
-from twins.errors import CheckpointError, DivergenceError
+from twins.errors import CheckpointError, DivergenceError, ForeignCheckpoint
 from twins.io import atomic_write_bytes
 from twins.training.run_result import RunResult
 
@@ -80,9 +80,9 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
     naming the file and the way out.
     """
 
-    def __init__(self, backup_dir, timer: EpochTimer):
+    def __init__(self, backup_dir, timer: EpochTimer, model_id: str | None = None):
         super().__init__(str(backup_dir), double_checkpoint=True, delete_checkpoint=False)
-        self.directory, self.timer = Path(backup_dir), timer
+        self.directory, self.timer, self.model_id = Path(backup_dir), timer, model_id
         self.history: dict[str, list[float]] = {}  # of the epochs before the resumed one
         self.epoch_seconds: list[float] = []
         self._run_history: dict[str, list[float]] = {}
@@ -103,6 +103,8 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
         for weights, metadata in candidates:
             try:
                 epoch = self._restore(weights, metadata)
+            except ForeignCheckpoint:
+                raise
             except CheckpointError as error:
                 problems.append(str(error))
                 continue
@@ -141,19 +143,45 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
                 arrays = {name: saved[name] for name in saved.files}
         except Exception as error:  # missing, truncated, or an object array (refused unread)
             raise CheckpointError(damaged(path, error)) from None
+        self._check_identity(path, arrays)
         states = [arrays.get(f"state{i}") for i in range(len(self._states()))]
         for variable, state in zip(self._states(), states, strict=True):
             if state is None or state.shape != tuple(variable.shape) or state.dtype != variable.dtype:
-                raise CheckpointError(f"{path} does not hold this model's random states; it was not used")
+                raise CheckpointError(
+                    f"{path} is not a checkpoint this project wrote (not this model's random states); "
+                    "it was not used"
+                )
         seconds = arrays.get("epoch_seconds")
         history = {k.partition(".")[2]: v for k, v in arrays.items() if k.startswith("history.")}
         if seconds is None or any(
             v.dtype != np.float64 or v.shape != (epoch,) for v in [seconds, *history.values()]
         ):
-            raise CheckpointError(f"{path} does not hold {epoch} epochs of history; it was not used")
+            raise CheckpointError(
+                f"{path} is not a checkpoint this project wrote (not {epoch} epochs of history); "
+                "it was not used"
+            )
         self.history = {k: [float(x) for x in v] for k, v in history.items()}
         self.epoch_seconds = [float(x) for x in seconds]
         return states
+
+    def _architecture(self) -> str:
+        """The shapes of the model's weights in order, one string (saved, compared on resume; the
+        names carry counters that differ between processes)."""
+        return ";".join(str(tuple(w.shape)) for w in self.model.weights)
+
+    def _check_identity(self, path: Path, arrays: dict) -> None:
+        """Another model's or architecture's backup: the model-id check's one line, as for Lightning."""
+        saved_id = str(arrays["twins_model_id"]) if "twins_model_id" in arrays else None
+        if self.model_id and saved_id not in (None, self.model_id):
+            raise ForeignCheckpoint(
+                f"{path} belongs to model '{saved_id}', not '{self.model_id}'; "
+                f"use another --out for '{self.model_id}'"
+            )
+        if "architecture" in arrays and str(arrays["architecture"]) != self._architecture():
+            raise ForeignCheckpoint(
+                f"{path} is a backup of another architecture of '{self.model_id}'; resume with the options "
+                "it was trained with, or use another --out"
+            )
 
     def on_epoch_begin(self, epoch, logs=None):
         if self._restore_states is not None:
@@ -165,6 +193,10 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
         for key, value in (logs or {}).items():
             self._run_history.setdefault(key, []).append(float(value))
         arrays = {f"state{i}": np.asarray(v) for i, v in enumerate(self._states())}
+        arrays |= {
+            "twins_model_id": np.asarray(self.model_id or ""),
+            "architecture": np.asarray(self._architecture()),
+        }
         arrays |= {f"history.{k}": np.asarray(v, dtype=np.float64) for k, v in self.full_history().items()}
         seconds = [*self.epoch_seconds, *self.timer.epoch_seconds]  # the timer runs before this callback
         arrays["epoch_seconds"] = np.asarray(seconds, dtype=np.float64)
@@ -189,7 +221,7 @@ def read_metadata(path: Path) -> int:
         raise CheckpointError(damaged(path, error)) from None
     epoch = metadata.get("epoch") if isinstance(metadata, dict) else None
     if not (isinstance(epoch, int) and not isinstance(epoch, bool) and epoch >= 0):
-        raise CheckpointError(f"{path} is not a backup this project wrote (no epoch); it was not used")
+        raise CheckpointError(f"{path} is not a checkpoint this project wrote (no epoch); it was not used")
     return epoch
 
 
@@ -197,7 +229,7 @@ def damaged(path, error: BaseException) -> str:
     from twins.training.checkpoints import first_line
 
     return (
-        f"{path} is damaged, or not a backup this project wrote ({first_line(error)}); "
+        f"{path} is not a checkpoint this project wrote, or it is damaged ({first_line(error)}); "
         "nothing from it was loaded"
     )
 
@@ -261,7 +293,7 @@ def seed_keras(seed: int) -> None:
 
 
 def fit_keras(
-    model, datamodule, epochs=1, quiet=False, callbacks=(), initial_epoch=0, backup_dir=None
+    model, datamodule, epochs=1, quiet=False, callbacks=(), initial_epoch=0, backup_dir=None, model_id=None
 ) -> RunResult:
     """``model.fit`` then ``model.evaluate`` of a compiled Keras twin on the datamodule's batches.
 
@@ -269,7 +301,7 @@ def fit_keras(
     and a rerun resumes from it; the training stream then starts at the resumed epoch's batches.
     """
     timer, cursor = EpochTimer(), EpochCursor(initial_epoch)
-    backup = ResumableBackup(backup_dir, timer) if backup_dir else None
+    backup = ResumableBackup(backup_dir, timer, model_id) if backup_dir else None
     resuming = [backup] if backup else []
     if resuming and not model.built:
         model.build((None, *datamodule.input_shape))

@@ -139,7 +139,9 @@ def train_keras(model_id, datamodule, arguments, sigterm, *, keras_strategy=None
     callbacks = [*run["callbacks"], sigterm.keras_callback()]
     if run["log_format"]:
         callbacks.append(twin_log_callback(run["log_format"], run["log_dir"], append=run["resume"]))
-    result = fit_keras(model, datamodule, run["epochs"], run["quiet"], callbacks, backup_dir=backup_dir)
+    result = fit_keras(
+        model, datamodule, run["epochs"], run["quiet"], callbacks, backup_dir=backup_dir, model_id=model_id
+    )
     if checkpoint_dir:
         from twins.io import atomic_target
 
