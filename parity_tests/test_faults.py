@@ -199,7 +199,7 @@ def test_a_lightning_folder_with_nothing_usable_names_the_file_and_the_fix(out, 
 
 @pytest.mark.parametrize("framework", ["keras"])
 @pytest.mark.parametrize("name", ["latest.weights.h5", "training_metadata.json", "random_states_epoch2.npz"])
-@pytest.mark.parametrize("how", [0, 9, 200, "zeros"])
+@pytest.mark.parametrize("how", [0, 9, -5, "zeros"])
 def test_a_damaged_keras_backup_falls_back_to_the_previous_one(out, framework, name, how, capsys):
     """``training_metadata.json`` cut by a SIGKILL mid-write is the flaky crash-resume test's case."""
     damage(out / "keras" / name, how)
@@ -210,7 +210,7 @@ def test_a_damaged_keras_backup_falls_back_to_the_previous_one(out, framework, n
 
 
 @pytest.mark.parametrize("framework", ["keras"])
-@pytest.mark.parametrize("how", [0, 9000, "zeros"])
+@pytest.mark.parametrize("how", [0, 9000, -5, "zeros"])
 def test_a_keras_backup_with_both_copies_damaged_names_the_file_and_the_fix(out, framework, how, capsys):
     backup = out / "keras"
     for name in ("latest.weights.h5", "latest.weights.h5.bkp"):
@@ -218,7 +218,7 @@ def test_a_keras_backup_with_both_copies_damaged_names_the_file_and_the_fix(out,
     code, err = run_cli(capsys, out, "keras", 2, "--resume")
     assert code == 2 and len(err) == 1, err
     assert "latest.weights.h5" in err[0] and "use another --out, or delete" in err[0]
-    assert "synchronously" not in err[0]
+    assert "not a checkpoint this project wrote, or it is damaged" in err[0]
 
 
 @pytest.mark.parametrize("framework", ["lightning", "keras"])

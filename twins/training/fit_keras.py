@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 import shutil
 import sys
 import time
@@ -130,7 +131,15 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
         if self.model.optimizer is not None and not self.model.optimizer.built:
             self.model.optimizer.build(self.model.trainable_variables)  # as BackupAndRestore does
         try:
-            self.model.load_weights(weights)
+            if weights.name.endswith(".weights.h5"):
+                self.model.load_weights(weights)
+            else:  # the .bkp: Keras loads only files named *.weights.h5
+                readable = self.directory / f".previous.{os.getpid()}.weights.h5"
+                shutil.copyfile(weights, readable)
+                try:
+                    self.model.load_weights(readable)
+                finally:
+                    readable.unlink(missing_ok=True)
         except Exception as error:  # h5py's OSError, Keras' ValueError: a damaged or foreign file
             raise CheckpointError(damaged(weights, error)) from None
         self._restore_states = states
