@@ -271,6 +271,8 @@ def load_failure(error: BaseException) -> str:
     unsupported = re.search(r"Unsupported global: GLOBAL [\w.]+", str(error))
     if unsupported:
         return f"it asks for Python objects, not only tensors and numbers: {unsupported.group(0)}"
+    if isinstance(error, (EOFError, OSError)):  # torch's "[Errno 22] Invalid argument", "EOFError"
+        return "the file is cut off or empty"
     if "Weights only load failed" in str(error):
         return "not a PyTorch checkpoint file"
     return first_line(error)
