@@ -312,7 +312,7 @@ def test_a_second_run_on_a_folder_in_use_is_refused_and_a_dead_ones_lock_taken_o
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=60)
     assert (out / ".twins.lock").read_text().strip() == str(first.pid)  # stale: its process is dead
-    third = start(framework, out, "--resume", epochs=1)  # finished at once: reports and ends
+    third = start(framework, out, epochs=1)  # a fresh one-epoch run in the folder
     err = third.communicate(timeout=180)[1]
     assert third.returncode == 0, err[-500:]
     assert not (out / ".twins.lock").exists()
