@@ -55,7 +55,7 @@ def test_a_checkpoint_of_another_model_is_refused(saved):
 
 def test_files_of_the_other_framework_are_refused(saved):
     out, _, arguments, _ = saved
-    with pytest.raises(CheckpointError, match="is not a usable PyTorch/Lightning checkpoint"):
+    with pytest.raises(CheckpointError, match="is not a checkpoint this project wrote"):
         load_lightning("iris_mlp", out / "keras_final.weights.h5")
     with pytest.raises(CheckpointError, match="does not fit the Keras twin of 'iris_mlp'"):
         load_keras("iris_mlp", out / "lightning" / "last.ckpt", arguments)
@@ -65,7 +65,7 @@ def test_a_checkpoint_that_would_run_code_is_refused(tmp_path):
     """``weights_only=True``: unpickling an arbitrary object (here a ``bytearray`` subclass) is refused."""
     path = tmp_path / "evil.ckpt"
     torch.save({"state_dict": {}, "payload": EvilPayload(b"x")}, path)
-    with pytest.raises(CheckpointError, match="not a usable PyTorch/Lightning checkpoint"):
+    with pytest.raises(CheckpointError, match="not a checkpoint this project wrote"):
         load_lightning("iris_mlp", path)
 
 

@@ -31,6 +31,7 @@ the traceback).
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -51,7 +52,7 @@ from twins.cli.options import (
     parse,
     split_model_id,
 )
-from twins.errors import BadInput
+from twins.errors import BadInput, Stopped
 from twins.frameworks import import_tensorflow_quietly, import_torch
 
 # --- commands ------------------------------------------------------------------------------------
@@ -332,11 +333,25 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("twins: interrupted", file=sys.stderr)
         return 130
+    except Stopped as stopped:  # SIGTERM (a scheduler's or timeout's kill): a failure, said in one line
+        print(f"twins: {stopped}", file=sys.stderr)
+        return stopped.exit_status
+    except SystemExit as exit_request:
+        if not is_sigterm_exception(exit_request):
+            raise
+        print("twins: stopped by SIGTERM", file=sys.stderr)  # Lightning's, outside twins train
+        return 128 + signal.SIGTERM
     except Exception as error:  # every failure ends in one line; TWINS_DEBUG=1 shows the traceback
         if os.environ.get("TWINS_DEBUG"):
             raise
         print(f"twins: error: {one_line(error)}", file=sys.stderr)
         return EXIT_BAD_INPUT if is_bad_input(error) else 1
+
+
+def is_sigterm_exception(exit_request: SystemExit) -> bool:
+    """Lightning's ``SIGTERMException``: a ``SystemExit`` that would end the process with status 0."""
+    exceptions = sys.modules.get("lightning.pytorch.utilities.exceptions")
+    return exceptions is not None and isinstance(exit_request, exceptions.SIGTERMException)
 
 
 def is_bad_input(error: BaseException) -> bool:
