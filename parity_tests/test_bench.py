@@ -71,13 +71,13 @@ def test_offline_benchmarks_choose_each_download_datasets_named_substitute_and_n
 
 def test_bench_rejects_a_step_cap_or_thread_count_below_one(capsys):
     assert main(["bench", "--models", "iris_mlp", "--steps", "0"]) == 2
-    assert "--steps must be at least 1" in capsys.readouterr().err
+    assert "invalid value for --steps: '0'; it must be an integer > 0" in capsys.readouterr().err
     assert main(["bench", "--models", "iris_mlp", "--profile-steps", "0"]) == 2
-    assert "--profile-steps must be at least 1" in capsys.readouterr().err
+    assert "invalid value for --profile-steps: '0'; it must be an integer > 0" in capsys.readouterr().err
     assert main(["bench", "--models", "iris_mlp,mpg_regression", "--profile-steps", "3"]) == 2
     assert "--profile-steps profiles one model; name it with --models" in capsys.readouterr().err
     assert main(["bench", "--models", "iris_mlp", "--threads", "0"]) == 2
-    assert "--threads must be at least 1" in capsys.readouterr().err
+    assert "invalid value for --threads: '0'; it must be an integer > 0" in capsys.readouterr().err
 
 
 def test_a_workers_peak_memory_is_its_own_not_the_parents():

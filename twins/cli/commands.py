@@ -94,7 +94,8 @@ def summary(model_id, options) -> dict:
 def print_summary(record: dict) -> None:
     keras, lightning = record["keras"], record["lightning"]
     print(f"{record['model']}  (data: {record['data']})")
-    print(f"  input shape assumed: {tuple(record['input_shape'])}, that of: {record['input_shape_from']}")
+    if "input_shape" in record:  # `twins summary` builds from the config; a notebook passes a real batch
+        print(f"  input shape assumed: {tuple(record['input_shape'])}, that of: {record['input_shape_from']}")
     print(f"  {'':24}{'keras':>14}{'lightning':>14}")
     print(f"  {'trainable':24}{keras['trainable']:>14,}{lightning['trainable']:>14,}")
     print(f"  {'non-trainable / buffers':24}{keras['non_trainable']:>14,}{lightning['buffers']:>14,}")
