@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from twins import parity
-from twins.models import make_datamodule
+from twins.models import make_datamodule, make_twins
 from twins.registry import RegistrationError, check_registration, spec
-from twins.training.fit_keras import fit_keras
-from twins.training.fit_lightning import fit_lightning
+from twins.training.fit_keras import fit_keras, seed_keras
+from twins.training.fit_lightning import fit_lightning, seed_lightning
 from twins.transfer import keras_to_torch, torch_weighted_modules
 
 from .conftest import converged_settings, tolerance
@@ -110,8 +110,15 @@ def test_e_a_learning_rate_one_percent_off_is_caught_in_one_step(twins, model_id
         )
 
 
-def test_e_a_learning_rate_one_percent_off_is_caught_in_the_trajectory(twins, model_id):
-    datamodule, lightning_model, keras_model = twins
+def test_e_a_learning_rate_one_percent_off_is_caught_in_the_trajectory(model_id):
+    """Trained under check f's recipe (``parity.converged.model``): a twin that stays on its
+    initial plateau (fashion_cnn under SGD on the test data: loss 2.3030 → 2.3005 in three epochs)
+    shows a 1 % learning-rate change only at the tolerance's edge (1.0e-5 vs 1e-5); once it learns,
+    the same change is 500× the tolerance, so the check's power is shown, not its rounding."""
+    seed_lightning(0)
+    seed_keras(0)
+    recipe = spec(model_id).converged.get("model", {})
+    datamodule, lightning_model, keras_model = make_twins(model_id, seed=0, model=recipe)
     parity.without_dropout(lightning_model, keras_model)
     keras_to_torch(keras_model, lightning_model)
     lightning_model.hparams.learning_rate *= 1.01
