@@ -34,6 +34,25 @@ class CrashKeras(keras.callbacks.Callback):
             raise Crash
 
 
+class CountLightningEpochs(L.Callback):
+    """The epochs a run trains itself (a resumed run's history also holds the restored ones)."""
+
+    def __init__(self):
+        self.trained = 0
+
+    def on_train_epoch_start(self, trainer, pl_module):
+        self.trained += 1
+
+
+class CountKerasEpochs(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.trained = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.trained += 1
+
+
 def weights(result):
     if result.framework == "lightning":
         return [t.detach().numpy().copy() for t in result.model.state_dict().values()]
@@ -75,8 +94,10 @@ def test_same_seed_same_run_and_a_resumed_run_ends_like_an_uninterrupted_one(mod
     crash = CrashLightning() if framework == "lightning" else CrashKeras()
     with pytest.raises(Crash):
         train(model_id, framework, tmp_path / "crashed", callbacks=[crash])
-    resumed = train(model_id, framework, tmp_path / "crashed", resume=True)
-    assert len(resumed.history["loss"]) == EPOCHS - 1, "the rerun started from scratch instead of resuming"
+    counter = CountLightningEpochs() if framework == "lightning" else CountKerasEpochs()
+    resumed = train(model_id, framework, tmp_path / "crashed", resume=True, callbacks=[counter])
+    assert counter.trained == EPOCHS - 1, "the rerun started from scratch instead of resuming"
+    assert resumed.history == first.history  # every epoch, the restored ones too, as uninterrupted
     assert_same_run(first, resumed)
 
 

@@ -15,6 +15,7 @@ import torch
 
 import h5py
 import keras
+import lightning as L
 import numpy as np
 import pytest
 from keras.src.applications import mobilenet_v2
@@ -143,3 +144,24 @@ def test_summary_with_imagenet_weights_counts_the_same_model(keras_home, capsys)
     record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert code == 0
     assert record["keras"]["trainable"] == record["lightning"]["trainable"] == 1281
+
+
+def test_a_checkpoint_of_a_pretrained_run_loads_without_the_weights_file(keras_home, tmp_path):
+    """A checkpoint holds every weight: loading one made with ``--model.weights imagenet`` must
+    not look for the pretrained file again (offline, with it deleted, it would fail)."""
+    from twins.training.checkpoints import load_lightning
+
+    path = keras_home / "models" / FILE_NAME
+    write_h5(seeded_base(), path)
+    _, lightning_model, _ = built_through_the_cli(
+        "--model.weights", "imagenet", "--model.calibrate_base", "false"
+    )
+    trainer = L.Trainer(logger=False, enable_checkpointing=False, enable_progress_bar=False)
+    trainer.strategy.connect(lightning_model)
+    checkpoint = tmp_path / "pretrained.ckpt"
+    trainer.save_checkpoint(checkpoint)
+    path.unlink()  # the pretrained file is gone; the URL is a closed port
+
+    loaded = load_lightning(MODEL, checkpoint)
+
+    assert torch.equal(loaded.base.conv1.weight, lightning_model.base.conv1.weight)

@@ -361,6 +361,16 @@ def resumable_checkpoint(directory, model_id: str, model) -> Path | None:
     )
 
 
+def without_pretrained_weights(arguments) -> dict:
+    """``arguments`` with ``weights`` (``imagenet`` or an ``.h5`` path: the transfer twins' base)
+    set to ``None``: a checkpoint holds every weight, so loading it must not need the pretrained
+    file (offline it may be gone) nor spend time copying weights that the checkpoint replaces."""
+    arguments = dict(arguments)
+    if arguments.get("weights") is not None:
+        arguments["weights"] = None
+    return arguments
+
+
 def load_lightning(model_id: str, path):
     """The Lightning twin of ``model_id`` with the weights of the checkpoint at ``path``."""
     from twins.models import make_lightning
@@ -369,7 +379,7 @@ def load_lightning(model_id: str, path):
     check_model_id(checkpoint, model_id, path)
     if "state_dict" not in checkpoint or "hyper_parameters" not in checkpoint:
         raise CheckpointError(f"{path} is not a Lightning checkpoint (no state_dict/hyper_parameters)")
-    model = make_lightning(model_id, dict(checkpoint["hyper_parameters"]))
+    model = make_lightning(model_id, without_pretrained_weights(checkpoint["hyper_parameters"]))
     try:
         model.load_state_dict(checkpoint["state_dict"])
     except RuntimeError as error:
@@ -387,7 +397,7 @@ def load_keras(model_id: str, path, arguments: dict):
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"Keras weights not found: {path}")
-    model = make_keras(model_id, arguments)
+    model = make_keras(model_id, without_pretrained_weights(arguments))
     try:
         if path.suffix == ".keras":
             import keras
