@@ -1,21 +1,6 @@
 """``twins``: the command line of the course twins.
 
-    twins list [--json]
-    twins summary MODEL [--json]
-    twins train MODEL --framework lightning|keras [--seed N] [--json PATH] [--out DIR [--resume]]
-          [--logger tensorboard|csv] [--trainer.* ...]   (--trainer.*: the Lightning twin)
-    twins compare MODEL [--epochs N] [--seed N] [--json PATH] [--out DIR] [--quiet]
-          [--logger tensorboard|csv] [--trainer.logger ...] [--trainer.callbacks+=...]
-    twins cluster [--seed N] [--batch-size N] [--scale none|standard] [--json PATH] [--out DIR] [--quiet]
-        (Day 2: K-Means twins, DBSCAN, PCA on Iris)
-    twins pictures MODEL --out DIR [--epochs N] [--seed N] [--resume] [--codes N]
-        (Day 3: autoencoders, DCGAN)
-    twins featuremaps MODEL --out DIR [--train keras|lightning] [--epochs N] [--images N] [--layers N]
-        (CNN feature maps)
-    twins predict MODEL --image PHOTO [--checkpoint CKPT | --epochs N] [--json PATH] [--show-input PNG]
-        (classify your own photo)
-    twins bench [--models a,b] [--epochs N] [--offline] [--steps N] [--threads N] [--json PATH] [--out DIR]
-          [--accelerator gpu ...]   (speed)
+(the commands: ``twins.cli.options.USAGE``, printed by ``twins --help`` above this text)
 
 ``--model.*`` and ``--data.*`` override the config (``configs/MODEL.yaml``) for both twins;
 ``--trainer.*`` takes every ``lightning.Trainer`` argument (jsonargparse, LightningCLI style:
@@ -43,6 +28,7 @@ from jsonargparse.typing import NonNegativeInt, PositiveInt
 
 from twins.cli.options import (
     EXIT_BAD_INPUT,
+    USAGE,
     UsageError,
     builtin_values,
     check_keras_options,
@@ -320,7 +306,8 @@ def needs_torch(args: list[str]) -> bool:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
     if not args or args[0] in ("-h", "--help"):
-        print(__doc__.strip())
+        title, _pointer, rest = __doc__.strip().split("\n\n", 2)  # the overview lives in options.USAGE
+        print(f"{title}\n\n{USAGE}\n\n{rest}")
         return 0 if args else EXIT_BAD_INPUT
     try:
         if args[0] not in COMMANDS:
