@@ -8,7 +8,8 @@ checkpoint rebuilds the twin from) and maps the course's Keras recipe:
 - metrics under Keras' names (``mae``, ``accuracy``) as torchmetrics,
 - the optimizer by Keras name with Keras defaults (``lit_models.keras_compat.optim``),
 - logging ``{stage}/{metric}`` once per epoch: the loss as a mean weighted by batch size
-  (``torchmetrics.MeanMetric``), exactly like Keras' loss tracker behind ``history``.
+  (``torchmetrics.MeanMetric``), exactly like Keras' loss tracker behind ``history``; the steps
+  reach torchmetrics in groups (``EpochTrackers``), which keeps its per-call cost off each step.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from torch.nn import functional as F
 import lightning as L
 import torchmetrics
 
-from .keras_compat.metrics import LogitBinaryAccuracy
+from .keras_compat.metrics import EpochTrackers, LogitBinaryAccuracy
 from .keras_compat.optim import make_optimizer
 
 #: Arguments of the Lightning twins that the Keras twins do not take.
@@ -82,55 +83,50 @@ class CourseModule(L.LightningModule):
             raise ValueError(f"unknown loss {loss!r}: use one of {', '.join(LOSSES)}")
         self.loss_fn = LOSSES[loss]
         self.output_activation = OUTPUT_ACTIVATIONS[output_activation]()
-        # Keras' loss tracker: a Mean weighted by batch size; metrics under Keras' names.
-        # (Keep the default nan_strategy: torchmetrics 1.9 ignores ``weight`` under "disable".)
-        self.train_loss = torchmetrics.MeanMetric()
-        self.val_loss = torchmetrics.MeanMetric()
-        self.test_loss = torchmetrics.MeanMetric()
+        # Keras' loss tracker and metrics, per stage (``keras_compat.metrics.EpochTrackers``)
         collection = torchmetrics.MetricCollection({m: make_metric(m, output_units) for m in metrics})
-        self.train_metrics = collection.clone(prefix="train/")
-        self.val_metrics = collection.clone(prefix="val/")
-        self.test_metrics = collection.clone(prefix="test/")
+        self.train_trackers = EpochTrackers(collection.clone(prefix="train/"))
+        self.val_trackers = EpochTrackers(collection.clone(prefix="val/"))
+        self.test_trackers = EpochTrackers(collection.clone(prefix="test/"))
 
     def keras_output(self, x: torch.Tensor) -> torch.Tensor:
         """What the Keras twin's ``model(x)`` returns (probabilities for classifiers)."""
         return self.output_activation(self(x))
 
-    def shared_step(self, batch, loss_tracker, metrics) -> torch.Tensor:
+    def shared_step(self, batch, trackers: EpochTrackers) -> torch.Tensor:
         """The loss of one batch; the epoch's trackers are updated (train, val and test alike)."""
         x, y = batch
         outputs = self(x)
         loss = self.loss_fn(outputs, y)
         # Only trackers are updated per step; values are logged once, at the epoch's end. (Per-step
         # self.log calls cost Lightning about a millisecond each, more than a small model's step.)
-        loss_tracker.update(loss.detach(), weight=len(x))
-        metrics.update(outputs.detach(), y)
+        trackers.update(loss, outputs, y)
         return loss
 
-    def log_epoch(self, stage: str, loss_tracker, metrics) -> None:
+    def log_epoch(self, stage: str, trackers: EpochTrackers) -> None:
         """Log the epoch's ``{stage}/loss`` and metrics (torchmetrics syncs them across DDP processes)."""
-        values = {f"{stage}/loss": loss_tracker.compute(), **metrics.compute()}
-        loss_tracker.reset()
-        metrics.reset()
+        values = trackers.compute()
+        values[f"{stage}/loss"] = values.pop("loss")
+        trackers.reset()
         self.log_dict(values, prog_bar=stage == "val", sync_dist=True)
 
     def training_step(self, batch, batch_idx):
-        return self.shared_step(batch, self.train_loss, self.train_metrics)
+        return self.shared_step(batch, self.train_trackers)
 
     def validation_step(self, batch, batch_idx):
-        self.shared_step(batch, self.val_loss, self.val_metrics)
+        self.shared_step(batch, self.val_trackers)
 
     def test_step(self, batch, batch_idx):
-        self.shared_step(batch, self.test_loss, self.test_metrics)
+        self.shared_step(batch, self.test_trackers)
 
     def on_train_epoch_end(self):
-        self.log_epoch("train", self.train_loss, self.train_metrics)
+        self.log_epoch("train", self.train_trackers)
 
     def on_validation_epoch_end(self):
-        self.log_epoch("val", self.val_loss, self.val_metrics)
+        self.log_epoch("val", self.val_trackers)
 
     def on_test_epoch_end(self):
-        self.log_epoch("test", self.test_loss, self.test_metrics)
+        self.log_epoch("test", self.test_trackers)
 
     def predict_step(self, batch, batch_idx):
         return self.keras_output(batch[0])
