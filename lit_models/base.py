@@ -105,8 +105,8 @@ class CourseModule(L.LightningModule):
 
     def log_epoch(self, stage: str, trackers: EpochTrackers) -> None:
         """Log the epoch's ``{stage}/loss`` and metrics (torchmetrics syncs them across DDP processes)."""
-        values = trackers.compute()
-        values[f"{stage}/loss"] = values.pop("loss")
+        computed = trackers.compute()
+        values = {f"{stage}/loss": computed.pop("loss"), **computed}
         trackers.reset()
         self.log_dict(values, prog_bar=stage == "val", sync_dist=True)
 

@@ -31,11 +31,12 @@ def test_bench_reports_all_three_ways_with_ratios(tmp_path, capsys):
     )
     out = capsys.readouterr().out
     assert code == 0 and "iris_mlp" in out and "L/keras" in out
-    # --profile-steps: torch.profiler's operator table for Lightning and the bare loop, Keras' step time
-    for way in ("lightning", "torch"):
-        assert f"iris_mlp — {way}, top operators by self CPU time:\n2 steps" in out
+    # --profile-steps: torch.profiler's operator table for Lightning and the bare loop, TensorFlow's
+    # operator types and the median step for Keras
+    for way in ("lightning", "keras", "torch"):
+        assert f"iris_mlp — {way}, top operators by self CPU time:\n2 steps in " in out
     assert out.count("Self CPU %") == 2 and "aten::addmm" in out
-    assert "iris_mlp — keras, top operators by self CPU time:\nKeras: median" in out
+    assert "TensorFlow operator type" in out and "MatMul" in out and "Keras: median" in out
     report = json.loads(path.read_text())
     assert report["machine"]["cpu_count"] >= 1 and report["machine"]["torch"]
     record = report["models"]["iris_mlp"]
@@ -143,3 +144,18 @@ def test_deterministic_training_skips_the_nan_fill_of_new_tensors_and_restores_i
     assert torch.utils.deterministic.fill_uninitialized_memory is False
     callback.teardown(None, None, "fit")
     assert torch.utils.deterministic.fill_uninitialized_memory is before
+
+
+def test_tensorflow_operator_rows_are_summed_by_type_and_ranked():
+    from twins.bench.tf_operators import operator_table
+
+    rows = [
+        {"type": "_MklMatMul", "name": "dense/MatMul", "occurrences": 2, "self_us": 300.0},
+        {"type": "AddV2", "name": "dense/Add", "occurrences": 2, "self_us": 100.0},
+        {"type": "_MklMatMul", "name": "dense_1/MatMul", "occurrences": 2, "self_us": 600.0},
+    ]
+    lines = operator_table(rows, top=5).splitlines()
+    assert lines[2].split() == ["_MklMatMul", "0.900", "ms", "90.00%", "4"]
+    assert lines[3].split() == ["AddV2", "0.100", "ms", "10.00%", "2"]
+    assert lines[-1] == "self CPU time total: 1.000 ms"
+    assert len(operator_table(rows, top=1).splitlines()) == 4, "only the top operator type"

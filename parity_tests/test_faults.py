@@ -261,7 +261,7 @@ SLOW = ["mpg_regression", "--seed", "4", "--quiet"]
 FIRST_CHECKPOINT = {"lightning": "lightning/last.ckpt", "keras": "keras/training_metadata.json"}
 
 
-def start(framework, out, *extra, epochs=400):
+def start(framework, out, *extra, epochs=100_000):  # runs until the test ends it
     command = [sys.executable, "-m", "twins.cli", "train", *SLOW, "--framework", framework, "--out", str(out)]
     command += ["--epochs", str(epochs)]
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}

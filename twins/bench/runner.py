@@ -9,8 +9,8 @@ defaults and callbacks), Keras with ``twins train``'s callbacks; the bare loop s
 module (channels-last where it has convolutions, as ``fit_lightning`` switches it).
 
 ``--profile-steps N`` (one model) adds each way's top operators over N steps of the last epoch:
-``torch.profiler``'s ``key_averages`` table for Lightning and the bare loop, and Keras' median
-time a step.
+``torch.profiler``'s ``key_averages`` table for Lightning and the bare loop, TensorFlow's
+operator types by self time for Keras (``twins.bench.tf_operators``) and its median time a step.
 """
 
 from __future__ import annotations

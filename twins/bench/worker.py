@@ -24,6 +24,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import torch
 
 from twins.bench.runner import data_overrides, steps_per_epoch
+from twins.bench.tf_operators import KerasStepProfiler
 from twins.registry import spec
 
 
@@ -86,6 +87,7 @@ class StepProfiler:
 
             self.profile = profile(activities=[ProfilerActivity.CPU])
             self.profile.__enter__()
+            self.started = time.perf_counter()
 
     def step(self) -> None:
         if self.profile is not None and self.done is None:
@@ -94,9 +96,10 @@ class StepProfiler:
                 self.stop()
 
     def stop(self) -> None:
+        seconds = time.perf_counter() - self.started
         self.profile.__exit__(None, None, None)
         averages = self.profile.key_averages()
-        self.done = f"{self.counted} steps\n" + averages.table(
+        self.done = f"{self.counted} steps in {seconds * 1e3:.1f} ms, profiled\n" + averages.table(
             sort_by="self_cpu_time_total", row_limit=TOP_OPERATORS
         )
 
@@ -194,7 +197,8 @@ def bench_torch(model_id, datamodule, epochs, options) -> dict:
 
 def bench_keras(model_id, datamodule, epochs, options) -> dict:
     """The Keras twin under ``fit`` with the callbacks ``twins train`` gives it (``EpochTimer``,
-    ``StopOnDivergence``); with ``profile_steps`` the median time of one step of the last epoch."""
+    ``StopOnDivergence``); with ``profile_steps`` TensorFlow's top operators over that many steps
+    of the last epoch and the median time of one step."""
     import keras
 
     from datamodules.keras_adapter import keras_train_data
@@ -205,22 +209,34 @@ def bench_keras(model_id, datamodule, epochs, options) -> dict:
     model = make_keras(model_id, model_arguments(model_id, datamodule))
     data, _ = keras_train_data(datamodule)
     steps, timer = steps_per_epoch(datamodule, options), EpochTimer()
-    step_seconds: list[float] = []
 
     class StepTimer(keras.callbacks.Callback):
+        """With ``profile_steps``: the time of each step of the epoch before the last, and
+        TensorFlow's profiler over the first ``profile_steps`` steps of the last epoch (the epochs
+        before warm it up; the step times are taken without the profiler's own cost)."""
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
         def on_train_batch_begin(self, batch, logs=None):
+            if self.epoch == epochs - 1:
+                profiler.start()
             self.started = time.perf_counter()
 
         def on_train_batch_end(self, batch, logs=None):
-            step_seconds.append(time.perf_counter() - self.started)
+            step_seconds.setdefault(self.epoch, []).append(time.perf_counter() - self.started)
+            profiler.step()
 
+    step_seconds: dict[int, list[float]] = {}
+    profiler = KerasStepProfiler(options.get("profile_steps") or 0)
     callbacks = [timer, StopOnDivergence()] + ([StepTimer()] if options.get("profile_steps") else [])
     model.fit(data, steps_per_epoch=steps, epochs=epochs, verbose=0, callbacks=callbacks)
     record = summary(timer.epoch_seconds, steps)
     if step_seconds:
-        last = step_seconds[-min(steps, options["profile_steps"]) :]
-        median_ms = statistics.median(last) * 1e3
-        record["profile"] = f"Keras: median {median_ms:.3f} ms a step over the last {len(last)} steps"
+        timed = step_seconds.get(epochs - 2) or step_seconds[epochs - 1]
+        operators = profiler.table(TOP_OPERATORS) or "(this TensorFlow has no profiler tools)"
+        median_ms = statistics.median(timed) * 1e3
+        record["profile"] = f"{operators}\nKeras: median {median_ms:.3f} ms a step over {len(timed)} steps"
     return record
 
 
