@@ -159,3 +159,33 @@ def test_tensorflow_operator_rows_are_summed_by_type_and_ranked():
     assert lines[3].split() == ["AddV2", "0.100", "ms", "10.00%", "2"]
     assert lines[-1] == "self CPU time total: 1.000 ms"
     assert len(operator_table(rows, top=1).splitlines()) == 4, "only the top operator type"
+
+
+def measured(lightning: float, keras: float, torch: float, steps: int = 10) -> dict:
+    """A bench record: seconds per epoch of each way, and the ratios the runner derives."""
+    from twins.bench.runner import ratios
+
+    seconds = {"lightning": lightning, "keras": keras, "torch": torch}
+    record = {way: {"seconds_per_epoch": s, "steps_per_epoch": steps} for way, s in seconds.items()}
+    return record | ratios(record)
+
+
+def test_the_targets_are_read_from_the_run_and_name_the_models_that_miss():
+    from twins.bench.runner import targets, targets_text
+
+    report = {
+        "models": {
+            "tiny": measured(lightning=0.0054, keras=0.01, torch=0.004),  # 0.4 ms bare steps, 140 µs extra
+            "conv": measured(lightning=0.12, keras=0.1, torch=0.1),  # 10 ms bare steps, 1.2 × bare and Keras
+            "broken": {"error": "bench of broken with keras failed"},
+        }
+    }
+    verdicts = targets(report)
+    assert verdicts["lightning/keras <= 1.0"] == {"holds": False, "detail": "conv 1.20"}
+    fast = verdicts["lightning/keras <= 0.6 for 9 models"]
+    assert fast == {"holds": False, "detail": "1 of 2 at or under 0.6"}
+    assert verdicts["lightning/bare <= 1.05 where a bare step >= 5 ms"]["detail"] == "conv 1.20"
+    tiny = verdicts["lightning extra <= 150 µs a step on tiny models (bare step < 1 ms)"]
+    assert tiny == {"holds": True, "detail": ""}, "140 µs is within the target"
+    report["models"]["tiny"] = measured(lightning=0.0056, keras=0.01, torch=0.004)
+    assert "tiny 160 µs" in targets_text(targets(report))

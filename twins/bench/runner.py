@@ -137,6 +137,58 @@ def table(report: dict) -> str:
     return "\n".join(lines)
 
 
+#: The speed targets a run is read against (issue 14): Lightning/Keras at most 1.0 for every model
+#: and at most 0.6 for 9 of them; Lightning at most 1.05 × the bare loop where a bare step takes
+#: 5 ms or more; at most 150 µs a step over the bare loop on tiny models (a bare step under 1 ms).
+TARGETS = {
+    "keras_ratio": 1.0,
+    "keras_ratio_fast": 0.6,
+    "fast_count": 9,
+    "bare_ratio": 1.05,
+    "tiny_extra_us": 150,
+}
+
+
+def bare_step_ms(record: dict) -> float:
+    return record["torch"]["seconds_per_epoch"] / record["torch"]["steps_per_epoch"] * 1e3
+
+
+def targets(report: dict) -> dict[str, dict]:
+    """Each target of ``TARGETS``: ``{"holds": bool, "detail": str}`` (the models that miss it, or
+    the count) over the models this run measured."""
+    measured = {m: r for m, r in report["models"].items() if "error" not in r}
+    over_keras = {m: r["lightning_over_keras"] for m, r in measured.items()}
+    over_bare = {m: r["lightning_over_torch"] for m, r in measured.items() if bare_step_ms(r) >= 5}
+    tiny_extra = {m: r["lightning_overhead_us_per_step"] for m, r in measured.items() if bare_step_ms(r) < 1}
+    fast = sum(ratio <= TARGETS["keras_ratio_fast"] for ratio in over_keras.values())
+
+    def misses(values: dict, limit: float, unit: str = "") -> dict:
+        missed = {m: v for m, v in values.items() if v > limit}
+        detail = ", ".join(f"{m} {v:.2f}" if not unit else f"{m} {v:.0f} {unit}" for m, v in missed.items())
+        return {"holds": not missed, "detail": detail}
+
+    return {
+        "lightning/keras <= 1.0": misses(over_keras, TARGETS["keras_ratio"]),
+        f"lightning/keras <= 0.6 for {TARGETS['fast_count']} models": {
+            "holds": fast >= TARGETS["fast_count"],
+            "detail": f"{fast} of {len(over_keras)} at or under 0.6",
+        },
+        "lightning/bare <= 1.05 where a bare step >= 5 ms": misses(over_bare, TARGETS["bare_ratio"]),
+        "lightning extra <= 150 µs a step on tiny models (bare step < 1 ms)": misses(
+            tiny_extra, TARGETS["tiny_extra_us"], "µs"
+        ),
+    }
+
+
+def targets_text(verdicts: dict[str, dict]) -> str:
+    """One line per target: holds or misses, and the detail."""
+    lines = ["targets (this run):"]
+    for name, verdict in verdicts.items():
+        detail = f" ({verdict['detail']})" if verdict["detail"] else ""
+        lines.append(f"  {name}: {'holds' if verdict['holds'] else 'misses'}{detail}")
+    return "\n".join(lines)
+
+
 def profiles(report: dict) -> str:
     """Each way's profile of each model (``--profile-steps``), under a heading."""
     parts = []
@@ -198,7 +250,9 @@ def bench(options) -> dict:
     }
     say = (lambda text: None) if options.quiet else (lambda text: print(text, file=sys.stderr, flush=True))
     report = run_bench(ids, options.epochs, worker_options, say)
+    report["targets"] = targets(report)
     print(table(report))
+    print(targets_text(report["targets"]))
     if options.profile_steps:
         print(profiles(report))
     if options.out:
