@@ -1,5 +1,6 @@
-"""The IMDB twins beyond the generic harness: one vocabulary, masking (Keras ``mask_zero`` ↔
-packed sequences) with mixed lengths and both directions, the course's padding check, the loaders."""
+"""The IMDB twins beyond the generic harness: one vocabulary, masking (Keras ``mask_zero`` ↔ the
+padding never reaching an output) with mixed lengths and both directions, the course's padding
+check, the loaders."""
 
 import hashlib
 import io
@@ -174,3 +175,32 @@ def test_real_loader_offline_is_one_clear_line(tmp_path, monkeypatch):
     assert "\n" not in str(error.value)
     with pytest.raises(DataError, match="unknown IMDB source"):
         IMDBDataModule(source="imdb")
+
+
+@pytest.mark.parametrize("return_sequences", [True, False])
+def test_run_masked_gives_what_a_packed_sequence_gives(return_sequences):
+    """The fused-kernel path equals torch's textbook masking (``pack_padded_sequence``), values and
+    gradients, for mixed lengths and an empty row."""
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+    from lit_models.keras_compat.recurrent import keras_rnn
+
+    torch.manual_seed(0)
+    rnn = keras_rnn("lstm", 4, 3, bidirectional=True)
+    lengths = torch.tensor([5, 1, 0, 3, 9])
+    x = torch.randn(5, 11, 4) * (torch.arange(11) < lengths.unsqueeze(1)).unsqueeze(-1)
+    fast_x, packed_x = x.clone().requires_grad_(), x.clone().requires_grad_()
+    fast = run_masked(rnn, fast_x, lengths, return_sequences)
+    packed = pack_padded_sequence(packed_x, lengths.clamp(min=1), batch_first=True, enforce_sorted=False)
+    outputs, (hidden, _) = rnn(packed)
+    present = (lengths > 0).float().unsqueeze(-1)
+    if return_sequences:
+        textbook = pad_packed_sequence(outputs, batch_first=True, total_length=11)[0] * present.unsqueeze(-1)
+    else:
+        textbook = torch.cat([hidden[-2], hidden[-1]], dim=-1) * present
+    assert fast.shape == textbook.shape
+    torch.testing.assert_close(fast, textbook, rtol=0, atol=1e-6)
+    weights = torch.randn_like(fast)
+    (fast * weights).sum().backward()
+    (textbook * weights).sum().backward()
+    torch.testing.assert_close(fast_x.grad, packed_x.grad, rtol=0, atol=1e-6)
