@@ -31,7 +31,7 @@ class EpochTrackers(nn.Module):
     steps (and before ``compute``) they reach torchmetrics in one call. The sums are the same
     (up to float32 summation order); torchmetrics' fixed cost of a call — about 0.25 ms a step on
     a small model, more than the step itself — is paid once per ``flush_steps`` steps. At most
-    ``flush_steps`` batches of outputs are held (on the model's device).
+    ``flush_steps`` batches of outputs are held (on the model's device), none without metrics.
     Shapes: loss (), outputs (batch, units) logits or predictions, targets as the loss takes them.
     """
 
@@ -41,22 +41,26 @@ class EpochTrackers(nn.Module):
         self.loss = MeanMetric()
         self.metrics = metrics
         self.flush_steps = flush_steps
-        self._pending: list[tuple[torch.Tensor, int, torch.Tensor, torch.Tensor]] = []
+        self._losses: list[tuple[torch.Tensor, int]] = []  # (loss, batch size) of each held step
+        self._batches: list[tuple[torch.Tensor, torch.Tensor]] = []  # (outputs, targets), for metrics
 
     def update(self, loss: torch.Tensor, outputs: torch.Tensor, targets: torch.Tensor) -> None:
-        self._pending.append((loss.detach(), len(outputs), outputs.detach(), targets))
-        if len(self._pending) >= self.flush_steps:
+        self._losses.append((loss.detach(), len(outputs)))
+        if self.metrics:  # a loss-only stage (the autoencoders) holds no outputs
+            self._batches.append((outputs.detach(), targets))
+        if len(self._losses) >= self.flush_steps:
             self.flush()
 
     def flush(self) -> None:
-        if not self._pending:
+        if not self._losses:
             return
-        losses, sizes, outputs, targets = zip(*self._pending)
-        self._pending = []
+        losses, sizes = zip(*self._losses)
         weights = torch.tensor(sizes, dtype=losses[0].dtype, device=losses[0].device)
         self.loss.update(torch.stack(losses), weight=weights)
-        if self.metrics:
+        if self._batches:
+            outputs, targets = zip(*self._batches)
             self.metrics.update(torch.cat(outputs), torch.cat(targets))
+        self._losses, self._batches = [], []
 
     def compute(self) -> dict[str, torch.Tensor]:
         """``{"loss": mean, **metrics}`` of the epoch so far (synced across DDP processes)."""
@@ -64,6 +68,6 @@ class EpochTrackers(nn.Module):
         return {"loss": self.loss.compute(), **self.metrics.compute()}
 
     def reset(self) -> None:
-        self._pending = []
+        self._losses, self._batches = [], []
         self.loss.reset()
         self.metrics.reset()

@@ -1,5 +1,5 @@
-"""TensorFlow's top operators over some Keras training steps — the twin of ``torch.profiler``'s
-``key_averages`` table that ``--profile-steps`` prints for the torch ways.
+"""TensorFlow's top operators over some Keras training steps (``profilers.KerasStepProfiler``) — the
+twin of ``torch.profiler``'s ``key_averages`` table that ``--profile-steps`` prints for the torch ways.
 
 ``tf.profiler.experimental`` records the steps into an XSpace file; TensorFlow's own profiler
 tools (the ``framework_op_stats`` table TensorBoard's profile plugin shows) turn it into rows of
@@ -9,52 +9,11 @@ operator type, name, occurrences and self time. Summed by operator type (``_MklM
 
 from __future__ import annotations
 
-import glob
 import json
-import tempfile
-import time
 from collections import defaultdict
 
 #: The profile rows that are no operator: the time the host waited.
 NOT_OPERATORS = {"IDLE"}
-
-
-class KerasStepProfiler:
-    """``start()`` before a step, ``step()`` after each; after ``steps`` steps the profile stops and
-    ``table(top)`` returns the operator types by total self time (None if nothing was recorded)."""
-
-    def __init__(self, steps: int):
-        self.steps, self.counted, self.folder, self.rows = steps, 0, None, None
-        self.seconds = 0.0
-
-    def start(self) -> None:
-        import tensorflow as tf
-
-        if self.folder is None:
-            self.folder = tempfile.mkdtemp(prefix="twins-tf-profile-")
-            tf.profiler.experimental.start(self.folder)
-            self.started = time.perf_counter()
-
-    def step(self) -> None:
-        if self.folder is not None and self.rows is None:
-            self.counted += 1
-            if self.counted == self.steps:
-                self.stop()
-
-    def stop(self) -> None:
-        import tensorflow as tf
-
-        self.seconds = time.perf_counter() - self.started
-        tf.profiler.experimental.stop()
-        self.rows = operator_rows(glob.glob(f"{self.folder}/**/*.xplane.pb", recursive=True))
-
-    def table(self, top: int) -> str | None:
-        if self.folder is not None and self.rows is None:
-            self.stop()
-        if not self.rows:
-            return None
-        heading = f"{self.counted} steps in {self.seconds * 1e3:.1f} ms, profiled"
-        return f"{heading}\n{operator_table(self.rows, top)}"
 
 
 def operator_rows(xspace_paths: list[str]) -> list[dict]:

@@ -23,8 +23,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import torch
 
+from twins.bench.profilers import KerasStepProfiler, TorchStepProfiler
 from twins.bench.runner import data_overrides, steps_per_epoch
-from twins.bench.tf_operators import KerasStepProfiler
 from twins.registry import spec
 
 
@@ -72,47 +72,6 @@ def prepared_module(model_id, datamodule, options):
     return model
 
 
-class StepProfiler:
-    """``torch.profiler`` over the first ``options["profile_steps"]`` training steps of the last
-    epoch (the epochs before warm it up): ``start()`` before an epoch, ``step()`` after each
-    batch, ``table()`` the top operators by self CPU time."""
-
-    def __init__(self, options: dict):
-        self.steps = options.get("profile_steps") or 0
-        self.profile, self.done, self.counted = None, None, 0
-
-    def start(self, last_epoch: bool) -> None:
-        if self.steps and last_epoch and self.profile is None:
-            from torch.profiler import ProfilerActivity, profile
-
-            self.profile = profile(activities=[ProfilerActivity.CPU])
-            self.profile.__enter__()
-            self.started = time.perf_counter()
-
-    def step(self) -> None:
-        if self.profile is not None and self.done is None:
-            self.counted += 1
-            if self.counted == self.steps:
-                self.stop()
-
-    def stop(self) -> None:
-        seconds = time.perf_counter() - self.started
-        self.profile.__exit__(None, None, None)
-        averages = self.profile.key_averages()
-        self.done = f"{self.counted} steps in {seconds * 1e3:.1f} ms, profiled\n" + averages.table(
-            sort_by="self_cpu_time_total", row_limit=TOP_OPERATORS
-        )
-
-    def table(self) -> str | None:
-        if self.profile is not None and self.done is None:
-            self.stop()
-        return self.done
-
-
-#: Operators listed by ``--profile-steps``, by self CPU time.
-TOP_OPERATORS = 15
-
-
 def bench_lightning(model_id, datamodule, epochs, options) -> dict:
     """The twin trained as ``twins train`` trains it: ``fit_lightning``'s Trainer (its defaults,
     logger and callbacks), quiet, training batches only."""
@@ -122,11 +81,12 @@ def bench_lightning(model_id, datamodule, epochs, options) -> dict:
 
     quiet_lightning()
     model = prepared_module(model_id, datamodule, options)
-    profiler = StepProfiler(options)
+    profiler = TorchStepProfiler(options.get("profile_steps") or 0)
 
     class Profiled(L.Callback):
         def on_train_epoch_start(self, trainer, pl_module):
-            profiler.start(trainer.current_epoch == epochs - 1)
+            if trainer.current_epoch == epochs - 1:  # the epochs before warm it up
+                profiler.start()
 
         def on_train_batch_end(self, *args):
             profiler.step()
@@ -177,10 +137,11 @@ def bench_torch(model_id, datamodule, epochs, options) -> dict:
         device.type, dtype=torch.bfloat16, enabled="bf16" in str(options.get("precision", ""))
     )
     times, steps = [], steps_per_epoch(datamodule, options)
-    kind, profiler = spec(model_id).training, StepProfiler(options)
+    kind, profiler = spec(model_id).training, TorchStepProfiler(options.get("profile_steps") or 0)
     for epoch in range(epochs):
         loader.sampler.set_epoch(epoch)
-        profiler.start(epoch == epochs - 1)
+        if epoch == epochs - 1:  # the epochs before warm it up
+            profiler.start()
         started = time.perf_counter()
         for batch in itertools.islice(loader, steps):
             batch = [t.to(device, non_blocking=True) for t in batch]
@@ -234,7 +195,7 @@ def bench_keras(model_id, datamodule, epochs, options) -> dict:
     record = summary(timer.epoch_seconds, steps)
     if step_seconds:
         timed = step_seconds.get(epochs - 2) or step_seconds[epochs - 1]
-        operators = profiler.table(TOP_OPERATORS) or "(this TensorFlow has no profiler tools)"
+        operators = profiler.table() or "(this TensorFlow has no profiler tools)"
         median_ms = statistics.median(timed) * 1e3
         record["profile"] = f"{operators}\nKeras: median {median_ms:.3f} ms a step over {len(timed)} steps"
     return record
